@@ -1,0 +1,77 @@
+"""Errors and sentinels shared by every mxlite layer.
+
+MXNet 1.x raised ``MXNetError`` (a ``RuntimeError``) for everything; mxlite keeps
+that base so ``except mx.base.MXNetError`` still works, and adds subclasses that
+also derive from the fitting built-in, so ``except ValueError`` works too.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "MXNetError",
+    "ParamError",
+    "ShapeError",
+    "DTypeError",
+    "FormatError",
+    "ContextError",
+    "GraphError",
+    "AutogradError",
+    "OpError",
+    "_Null",
+]
+
+
+class MXNetError(RuntimeError):
+    """Base class of every error mxlite raises on purpose."""
+
+
+class ParamError(MXNetError, ValueError):
+    """An operator or function got a parameter it cannot accept."""
+
+
+class ShapeError(MXNetError, ValueError):
+    """Shapes do not fit together."""
+
+
+class DTypeError(MXNetError, TypeError):
+    """A data type is not supported or does not match."""
+
+
+class FormatError(MXNetError, ValueError):
+    """A file or serialized string is malformed, truncated or hostile."""
+
+
+class ContextError(MXNetError, ValueError):
+    """A device context was asked for that does not exist."""
+
+
+class GraphError(MXNetError, ValueError):
+    """A symbolic graph is malformed or used inconsistently."""
+
+
+class AutogradError(MXNetError):
+    """Autograd was used in a way it cannot follow."""
+
+
+class OpError(MXNetError):
+    """An operator failed while running; the message names the operator."""
+
+
+class _NullType:
+    """Placeholder for an argument that was not given (MXNet's ``_Null``)."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "_Null"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+_Null = _NullType()

@@ -1,0 +1,1 @@
+"""Operator group: loss (each module registers its operators)."""

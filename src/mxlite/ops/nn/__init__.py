@@ -1,0 +1,1 @@
+"""Operator group: nn (each module registers its operators)."""

@@ -1,0 +1,1 @@
+"""Operator group: random (each module registers its operators)."""

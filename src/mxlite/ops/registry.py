@@ -1,0 +1,191 @@
+"""The operator registry: every operator is declared once, as data.
+
+An :class:`OpDef` carries MXNet's registry facets: parameters, argument and
+auxiliary-state names, shape and dtype rules and the JAX lowering (one per
+platform where that matters). ``mx.nd``, ``mx.sym`` and the dialects are all
+generated from, or call into, these definitions.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..base import MXNetError, OpError, ParamError, ShapeError
+from .params import Param, Params, parse_params
+
+__all__ = ["OpDef", "register_op", "get_op", "list_ops", "has_op", "Shape_"]
+
+Shape_ = "tuple[int, ...] | None"
+InferShape = Callable[[Params, list], tuple[list, list, list]]
+
+
+def _names(value: Sequence[str] | Callable[[Params], Sequence[str]]) -> Callable:
+    if callable(value):
+        return value
+    fixed = list(value)
+    return lambda p: fixed
+
+
+def _same_type(p: Params, in_types: list, n_out: int, n_aux: int):
+    known = next((t for t in in_types if t is not None), None)
+    return [known if t is None else t for t in in_types], [known] * n_out, [known] * n_aux
+
+
+@dataclass(eq=False)
+class OpDef:
+    """One operator: what it takes, what it returns, and how it lowers to JAX.
+
+    The lowering for platform ``P`` is ``lower[P]`` (else ``lower['default']``)
+    and is called as ``fn(p, *arguments, *aux, [is_train=..], [key=..])``. It
+    returns an array, a tuple of arrays for several outputs, or, for operators
+    with auxiliary states, ``(outputs, new_aux_tuple)``.
+    """
+
+    name: str
+    params: tuple[Param, ...]
+    arguments: Callable[[Params], Sequence[str]]
+    infer_shape: InferShape
+    lower: Mapping[str, Callable]
+    aux: Callable[[Params], Sequence[str]] = lambda p: []
+    outputs: Callable[[Params], Sequence[str]] = lambda p: ["output"]
+    infer_type: Callable | None = None
+    needs_key: bool = False
+    needs_train: bool = False
+    doc: str = ""
+    aliases: tuple[str, ...] = ()
+    variadic: str | None = None
+    hidden: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def hint(self) -> str:
+        """Prefix of automatic node names: ``fullyconnected0``."""
+        return self.name.lower()
+
+    def parse(self, kwargs: Mapping[str, Any], node: str | None = None) -> Params:
+        """Validate MXNet-style keyword parameters for this operator."""
+        return parse_params(self.name, node, self.params, kwargs)
+
+    def lowering(self, platform: str) -> Callable:
+        """The JAX function for a platform (``'cpu'``, ``'gpu'``)."""
+        return self.lower.get(platform) or self.lower["default"]
+
+    def where(self, node: str | None) -> str:
+        return f"{self.name}(name={node!r})" if node else self.name
+
+    def run_infer_shape(self, p: Params, in_shapes: list, node: str | None = None):
+        """Apply the shape rule, naming this operator and node in errors."""
+        try:
+            return self.infer_shape(p, list(in_shapes))
+        except ShapeError as err:
+            raise ShapeError(f"{self.where(node)}: {err}") from None
+
+    def run_infer_type(self, p: Params, in_types: list):
+        n_out, n_aux = len(self.outputs(p)), len(self.aux(p))
+        if self.infer_type is None:
+            return _same_type(p, in_types, n_out, n_aux)
+        return self.infer_type(p, list(in_types), n_out, n_aux)
+
+    def apply(self, p: Params, args: Sequence, aux: Sequence = (), *,
+              platform: str = "cpu", is_train: bool = False, key: Any = None,
+              node: str | None = None) -> tuple[list, list]:
+        """Run the lowering; return ``(outputs, new_aux)`` as lists.
+
+        Called while tracing or eagerly. A failure is re-raised once with the
+        operator, node and input specs attached.
+        """
+        kwargs = {}
+        if self.needs_train:
+            kwargs["is_train"] = is_train
+        if self.needs_key:
+            kwargs["key"] = key
+        try:
+            result = self.lowering(platform)(p, *args, *aux, **kwargs)
+        except MXNetError:
+            raise
+        except Exception as err:
+            specs = ", ".join(
+                f"{n}={_spec(a)}" for n, a in zip(self.arguments(p), args)
+            )
+            raise OpError(
+                f"while lowering {self.where(node)} with {specs}: {err}"
+            ) from err
+        new_aux: Any = ()
+        if self.aux(p):
+            result, new_aux = result
+        outs = list(result) if isinstance(result, tuple) else [result]
+        return outs, list(new_aux)
+
+    def docstring(self) -> str:
+        """MXNet-style documentation generated from the declaration."""
+        lines = [self.doc.strip() or self.name, "", "Parameters", "----------"]
+        for spec in self.params:
+            default = "required" if spec.default is not None and repr(
+                spec.default) == "REQUIRED" else f"default={spec.default!r}"
+            lines.append(f"{spec.name} : {spec.describe()}, {default}")
+            if spec.doc:
+                lines.append(f"    {spec.doc}")
+        return "\n".join(lines)
+
+
+def _spec(array: Any) -> str:
+    shape = getattr(array, "shape", None)
+    dtype = getattr(array, "dtype", None)
+    if shape is None:
+        return repr(array)
+    return f"{np.dtype(dtype).name}{tuple(shape)}"
+
+
+_OPS: dict[str, OpDef] = {}
+
+
+def register_op(name: str, *, params: Sequence[Param] = (),
+                arguments: Sequence[str] | Callable = ("data",),
+                infer_shape: InferShape, lower: Callable | Mapping[str, Callable],
+                aux: Sequence[str] | Callable = (),
+                outputs: Sequence[str] | Callable = ("output",),
+                **kwargs: Any) -> OpDef:
+    """Declare an operator (and its aliases) in the registry."""
+    if name in _OPS:
+        raise MXNetError(f"operator {name!r} is registered twice")
+    opdef = OpDef(
+        name=name, params=tuple(params), arguments=_names(arguments),
+        infer_shape=infer_shape,
+        lower=lower if isinstance(lower, Mapping) else {"default": lower},
+        aux=_names(aux), outputs=_names(outputs), **kwargs,
+    )
+    for key in (name, *opdef.aliases):
+        if key in _OPS:
+            raise MXNetError(f"operator name {key!r} is registered twice")
+        _OPS[key] = opdef
+    return opdef
+
+
+def has_op(name: str) -> bool:
+    """Whether ``name`` is an operator or an alias of one."""
+    return name in _OPS
+
+
+def get_op(name: str) -> OpDef:
+    """Look an operator up by name or alias; suggest a close name on a miss."""
+    try:
+        return _OPS[name]
+    except KeyError:
+        hint = difflib.get_close_matches(name, _OPS, n=1)
+        extra = f" Did you mean {hint[0]!r}?" if hint else ""
+        raise ParamError(f"unknown operator {name!r}.{extra}") from None
+
+
+def list_ops() -> list[str]:
+    """Every canonical operator name (aliases excluded), sorted."""
+    return sorted({op.name for op in _OPS.values()})
+
+
+def all_names() -> dict[str, OpDef]:
+    """Every name and alias with its definition (for front-end generation)."""
+    return dict(_OPS)

@@ -1,0 +1,1 @@
+"""Operator group: tensor (each module registers its operators)."""

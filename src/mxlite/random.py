@@ -1,0 +1,62 @@
+"""One seed for every random draw: ``mx.random.seed(n)``.
+
+Initializers, shuffles and dropout all take their keys from this stream, so one
+call fixes them all (MXNet's NDArrayIter used NumPy's global RNG instead, and
+``mx.random.seed`` did not make it reproducible).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import jax
+import numpy as np
+
+from .base import ParamError
+
+__all__ = ["seed", "next_key", "numpy_rng"]
+
+_lock = threading.Lock()
+_state: dict = {}
+
+
+def seed(seed_state: int, ctx: object = "all") -> None:
+    """Seed every mxlite random stream.
+
+    Args:
+        seed_state: a non-negative integer.
+        ctx: accepted for MXNet compatibility; one stream serves all devices.
+    """
+    if isinstance(seed_state, bool) or not isinstance(seed_state, (int, np.integer)):
+        raise ParamError(f"random.seed: seed must be an int; got {seed_state!r}.")
+    if seed_state < 0:
+        raise ParamError(f"random.seed: seed must be >= 0; got {seed_state}.")
+    with _lock:
+        _state["seed"] = int(seed_state)
+        _state["counter"] = 0
+
+
+def _ensure_seeded() -> None:
+    if "seed" not in _state:
+        seed(int.from_bytes(os.urandom(4), "little"))
+
+
+def _draw_index() -> tuple[int, int]:
+    with _lock:
+        _ensure_seeded()
+        index = _state["counter"]
+        _state["counter"] += 1
+        return _state["seed"], index
+
+
+def next_key() -> jax.Array:
+    """Return a fresh PRNG key; the sequence is fixed by :func:`seed`."""
+    base, index = _draw_index()
+    return jax.random.fold_in(jax.random.PRNGKey(base), index)
+
+
+def numpy_rng() -> np.random.Generator:
+    """Return a NumPy generator drawn from the same stream (for host shuffles)."""
+    base, index = _draw_index()
+    return np.random.default_rng([base, index])

@@ -1,0 +1,187 @@
+"""OpCase: one harness that checks an operator from a short declaration.
+
+A test class names the operator, lists cases and gives a NumPy reference::
+
+    class TestFullyConnected(OpCase):
+        op = "FullyConnected"
+        cases = [case({"num_hidden": 4}, data=(2, 3))]
+        def reference(self, data, weight, bias=None, *, num_hidden, no_bias, flatten):
+            return data.reshape(len(data), -1) @ weight.T + (0 if bias is None else bias)
+
+From that, the harness checks (each as its own test via ``tests/conftest.py``):
+the forward result against the reference; ``infer_shape`` against the real
+shapes; gradients against central finite differences in float64 (or against
+``grad_reference`` for operators whose gradient is defined by MXNet rather than
+by calculus); jit against eager; dtype preservation; and, through the ``nd``
+and ``sym`` front ends, the same numbers and a JSON round trip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+import numpy as np
+
+from ..ops import get_op
+
+__all__ = ["OpCase", "case"]
+
+
+@dataclass
+class Case:
+    """One parameter set with the shapes of the inputs that cannot be inferred."""
+
+    params: dict
+    shapes: dict
+    dtype: str = "float32"
+    is_train: bool = False
+    id: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        if self.id:
+            return self.id
+        bits = [f"{k}={v}" for k, v in self.params.items()]
+        bits += [f"{k}{list(v)}" for k, v in self.shapes.items()]
+        return ",".join(bits).replace(" ", "") or "default"
+
+
+def case(params: dict | None = None, *, dtype: str = "float32", is_train: bool = False,
+         id: str = "", **shapes: tuple) -> Case:
+    """Build a :class:`Case`: ``case({"num_hidden": 4}, data=(2, 3))``."""
+    return Case(dict(params or {}), shapes, dtype, is_train, id)
+
+
+class OpCase:
+    """Base class of operator tests; see the module docstring."""
+
+    op: str = ""
+    cases: list = []
+    rtol, atol = 1e-5, 1e-6
+    grad_rtol, grad_atol = 1e-5, 1e-7
+    no_grad: tuple = ()
+    check_grad = True
+    key_seed = 0
+
+    # -- overridable ------------------------------------------------------
+    def reference(self, *args: np.ndarray, **params: Any):
+        raise NotImplementedError
+
+    def grad_reference(self, cotangents: list, *args: np.ndarray, **params: Any):
+        """Expected gradients for operators whose gradient MXNet defines."""
+        return None
+
+    def make_input(self, name: str, shape: tuple, dtype: str, rng) -> np.ndarray:
+        """A random input; override for labels, indices or positive data."""
+        return rng.uniform(-1.0, 1.0, size=shape).astype(dtype)
+
+    # -- helpers ----------------------------------------------------------
+    @property
+    def opdef(self):
+        return get_op(self.op)
+
+    def parsed(self, c: Case):
+        return self.opdef.parse(c.params)
+
+    def shapes(self, c: Case) -> tuple[dict, list, dict]:
+        """Argument shapes (given or inferred), output shapes, aux shapes."""
+        p = self.parsed(c)
+        names = list(self.opdef.arguments(p))
+        ins, outs, aux = self.opdef.run_infer_shape(p, [c.shapes.get(n) for n in names])
+        args = dict(zip(names, ins))
+        missing = [n for n, s in args.items() if s is None]
+        if missing:
+            raise AssertionError(f"{self.op}: shapes of {missing} were not inferred")
+        return args, outs, dict(zip(self.opdef.aux(p), aux))
+
+    def inputs(self, c: Case, dtype: str | None = None) -> tuple[list, list]:
+        """Random argument and aux arrays for a case (seeded per case)."""
+        rng = np.random.default_rng(abs(hash(str(c))) % 2**32)
+        args, _, aux = self.shapes(c)
+        dt = dtype or c.dtype
+        return ([self.make_input(n, s, dt, rng) for n, s in args.items()],
+                [self.make_input(n, s, dt, rng) for n, s in aux.items()])
+
+    def run(self, c: Case, args: list, aux: list, jit: bool = False):
+        p = self.parsed(c)
+        key = jax.random.PRNGKey(self.key_seed)
+
+        def fn(args, aux):
+            return self.opdef.apply(p, args, aux, is_train=c.is_train, key=key)
+
+        if jit:
+            fn = jax.jit(fn)
+        return fn(args, aux)
+
+    def _reference(self, c: Case, args: list, aux: list) -> list:
+        p = self.parsed(c)
+        ref = self.reference(*args, *aux, **dict(p))
+        return list(ref) if isinstance(ref, (tuple, list)) else [ref]
+
+    # -- checks (one pytest test each) ------------------------------------
+    def test_forward(self, case: Case) -> None:
+        args, aux = self.inputs(case)
+        outs, _ = self.run(case, args, aux)
+        for i, (got, want) in enumerate(zip(outs, self._reference(case, args, aux))):
+            np.testing.assert_allclose(
+                np.asarray(got), want, rtol=self.rtol, atol=self.atol,
+                err_msg=f"{self.op} output {i} for {case}")
+
+    def test_infer_shape(self, case: Case) -> None:
+        args, aux = self.inputs(case)
+        outs, new_aux = self.run(case, args, aux)
+        _, out_shapes, aux_shapes = self.shapes(case)
+        assert [tuple(o.shape) for o in outs] == [tuple(s) for s in out_shapes]
+        assert [tuple(a.shape) for a in new_aux] == [tuple(s) for s in aux_shapes.values()]
+
+    def test_dtype(self, case: Case) -> None:
+        args, aux = self.inputs(case)
+        outs, _ = self.run(case, args, aux)
+        p = self.parsed(case)
+        _, out_types, _ = self.opdef.run_infer_type(p, [a.dtype.name for a in args])
+        assert [np.dtype(o.dtype).name for o in outs] == [np.dtype(t).name for t in out_types]
+
+    def test_jit(self, case: Case) -> None:
+        args, aux = self.inputs(case)
+        eager, _ = self.run(case, args, aux)
+        jitted, _ = self.run(case, args, aux, jit=True)
+        for a, b in zip(eager, jitted):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+
+    def test_gradient(self, case: Case) -> None:
+        if not self.check_grad:
+            return
+        args, aux = self.inputs(case, dtype="float64")
+        p = self.parsed(case)
+        names = list(self.opdef.arguments(p))
+        diff = [i for i, n in enumerate(names)
+                if n not in self.no_grad and np.issubdtype(args[i].dtype, np.floating)]
+        rng = np.random.default_rng(1)
+        outs, _ = self.run(case, args, aux)
+        cots = [rng.standard_normal(np.shape(o)) for o in outs]
+
+        def scalar(*xs):
+            full = list(args)
+            for i, x in zip(diff, xs):
+                full[i] = x
+            outs, _ = self.run(case, full, aux)
+            return sum((o * w).sum() for o, w in zip(outs, cots))
+
+        grads = jax.grad(scalar, argnums=tuple(range(len(diff))))(*[args[i] for i in diff])
+        expected = self.grad_reference(cots, *args, *aux, **dict(p))
+        for k, i in enumerate(diff):
+            if expected is not None:
+                np.testing.assert_allclose(np.asarray(grads[k]), expected[i], rtol=1e-6,
+                                           atol=1e-9, err_msg=f"{self.op} d{names[i]}")
+                continue
+            v = rng.standard_normal(args[i].shape)
+            eps = 1e-6
+            plus = [args[j] + eps * v if j == i else args[j] for j in diff]
+            minus = [args[j] - eps * v if j == i else args[j] for j in diff]
+            numeric = (float(scalar(*plus)) - float(scalar(*minus))) / (2 * eps)
+            analytic = float((np.asarray(grads[k]) * v).sum())
+            assert abs(numeric - analytic) <= self.grad_atol + self.grad_rtol * max(
+                abs(numeric), 1.0
+            ) * 10, f"{self.op} d{names[i]} for {case}: numeric {numeric} vs {analytic}"

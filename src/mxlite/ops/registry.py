@@ -85,6 +85,27 @@ class OpDef:
         except ShapeError as err:
             raise ShapeError(f"{self.where(node)}: {err}") from None
 
+    def infer_and_check(self, p: Params, in_shapes: list, labels: Sequence[str],
+                        node: str | None = None):
+        """Infer shapes and check every known input against what the op needs.
+
+        ``labels`` name the inputs as the user knows them (argument names for
+        ``mx.nd``; producer or variable names in a graph), so a mismatch reads
+        ``FullyConnected(name='fc2'): input 'act1' has shape (100, 128) but
+        'fc2_weight' was given (64, 100); 'weight' must be (64, 128).``
+        """
+        ins, outs, aux = self.run_infer_shape(p, in_shapes, node)
+        names = list(self.arguments(p))
+        for i, (given, want) in enumerate(zip(in_shapes, ins)):
+            if given is None or want is None or tuple(given) == tuple(want):
+                continue
+            first = f"input {labels[0]!r} has shape {in_shapes[0]} but " if i else ""
+            raise ShapeError(
+                f"{self.where(node)}: {first}{labels[i]!r} was given "
+                f"{tuple(given)}; {names[i]!r} must be {tuple(want)}."
+            )
+        return ins, outs, aux
+
     def run_infer_type(self, p: Params, in_types: list):
         n_out, n_aux = len(self.outputs(p)), len(self.aux(p))
         if self.infer_type is None:

@@ -1,0 +1,90 @@
+"""Crash-safe file writing shared by every mxlite saver.
+
+MXNet wrote ``.params`` and checkpoints straight onto the final name, so a crash
+mid-save left a truncated file where the last good one used to be. mxlite writes
+to a temporary file in the same directory, fsyncs it, renames it over the final
+name and fsyncs the directory: readers see either the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from typing import BinaryIO
+
+__all__ = ["atomic_write_bytes", "atomic_writer"]
+
+
+def _umask() -> int:
+    """Return the process umask without changing it where the OS allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_dir(directory: str) -> None:
+    """Best-effort fsync of a directory so a rename inside it is durable."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # e.g. Windows cannot open directories
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike) -> Iterator[BinaryIO]:
+    """Open a binary file whose content replaces ``path`` only on success.
+
+    Yields a file object on a temporary file next to ``path``. When the block
+    ends without an exception the file is flushed, fsynced and renamed onto
+    ``path`` with ``os.replace``, then the directory is fsynced. On any
+    exception the temporary file is removed and ``path`` is left untouched.
+
+    Args:
+        path: the final file name.
+
+    Yields:
+        A writable binary file object.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(
+        dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp"
+    )
+    try:
+        # mkstemp creates the file 0600; give it the mode open() would have.
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as f:
+            fd = -1  # now owned (and closed) by f
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(directory)
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_writer`)."""
+    with atomic_writer(path) as f:
+        f.write(data)

@@ -1,28 +1,40 @@
 """mxlite: MXNet's API (and MXNet.jl's, Chainer's, Mocha's) on one JAX/XLA core.
 
 ``import mxlite as mx`` gives the MXNet facade: ``mx.nd``, ``mx.sym``,
-``mx.autograd``, ``mx.cpu()``/``mx.gpu()``, ``mx.random`` and, as in MXNet.jl,
-every operator as ``mx.<Op>`` (``mx.FullyConnected``, ``mx.Variable``,
-``mx.chain``). This module only re-exports.
+``mx.mod``, ``mx.io``, ``mx.optimizer``, ``mx.init``, ``mx.metric``,
+``mx.callback``, ``mx.lr_scheduler``, ``mx.model``, ``mx.autograd``,
+``mx.cpu()``/``mx.gpu()``, ``mx.random``, ``mx.test_utils`` and, as in
+MXNet.jl, ``mx.FeedForward``, ``mx.fit``, ``mx.predict``, ``mx.SGD``,
+``mx.ADAM``, ``mx.chain`` and every operator as ``mx.<Op>``. This module only
+re-exports.
 """
 
 from __future__ import annotations
 
-from . import autograd, base, context, executor, ndarray, random, symbol
+from . import (autograd, base, callback, checkpoint, context, executor, initializer, io,
+               lr_scheduler, metric, model, module, ndarray, optimizer, random, symbol)
+from . import initializer as init
 from . import testing as test_utils
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu, num_gpus
+from .model import FeedForward, fit, predict
+from .optimizer import JuliaADAM as ADAM
+from .optimizer import JuliaSGD as SGD
 from .symbol import Group, Variable, chain, var
 from .symbol import naming as name
 
 nd = ndarray
 sym = symbol
+mod = module
 
 __version__ = "0.1.0"
 
-__all__ = ["autograd", "base", "context", "executor", "ndarray", "nd", "random",
-           "symbol", "sym", "test_utils", "name", "MXNetError", "Context", "cpu",
-           "gpu", "num_gpus", "current_context", "Variable", "var", "Group", "chain"]
+__all__ = ["autograd", "base", "callback", "checkpoint", "context", "executor",
+           "initializer", "init", "io", "lr_scheduler", "metric", "model", "module", "mod",
+           "ndarray", "nd", "optimizer", "random", "symbol", "sym", "test_utils", "name",
+           "MXNetError", "Context", "cpu", "gpu", "num_gpus", "current_context",
+           "FeedForward", "fit", "predict", "SGD", "ADAM", "Variable", "var", "Group",
+           "chain"]
 
 
 def _export_ops() -> None:

@@ -17,7 +17,7 @@ from .base import ParamError
 
 __all__ = ["seed", "next_key", "numpy_rng"]
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _state: dict = {}
 
 
@@ -35,6 +35,7 @@ def seed(seed_state: int, ctx: object = "all") -> None:
     with _lock:
         _state["seed"] = int(seed_state)
         _state["counter"] = 0
+        _state["key"] = None
 
 
 def _ensure_seeded() -> None:
@@ -53,7 +54,10 @@ def _draw_index() -> tuple[int, int]:
 def next_key() -> jax.Array:
     """Return a fresh PRNG key; the sequence is fixed by :func:`seed`."""
     base, index = _draw_index()
-    return jax.random.fold_in(jax.random.PRNGKey(base), index)
+    key = _state.get("key")
+    if key is None:
+        key = _state["key"] = jax.random.PRNGKey(base)
+    return jax.random.fold_in(key, index)
 
 
 def numpy_rng() -> np.random.Generator:

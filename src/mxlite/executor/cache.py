@@ -29,18 +29,26 @@ def signature(tree: Any) -> Hashable:
     )
 
 
-def compiled(key: Hashable, build: Callable[[], Callable], *example: Any) -> Callable:
-    """The executable for ``key`` and the example arguments' signature."""
-    full_key = (key, signature(example))
-    exe = _CACHE.get(full_key)
+def compiled(key: Hashable, build: Callable[[], Callable], *example: Any,
+             donate_argnums: tuple[int, ...] = (), store: dict | None = None) -> Callable:
+    """The executable for ``key`` and the example arguments' signature.
+
+    ``build()`` returns the pure function; it is jitted (donating
+    ``donate_argnums``), lowered and compiled on the first miss only. ``store``
+    keeps executables private to their owner (when ``key`` cannot capture
+    everything the function closes over); the default store is shared.
+    """
+    store = _CACHE if store is None else store
+    full_key = (key, donate_argnums, signature(example))
+    exe = store.get(full_key)
     if exe is not None:
         _STATS["hits"] += 1
         return exe
     start = time.perf_counter()
-    exe = jax.jit(build()).lower(*example).compile()
+    exe = jax.jit(build(), donate_argnums=donate_argnums).lower(*example).compile()
     _STATS["compiles"] += 1
     _STATS["compile_seconds"] += time.perf_counter() - start
-    _CACHE[full_key] = exe
+    store[full_key] = exe
     return exe
 
 

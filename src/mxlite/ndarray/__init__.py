@@ -7,12 +7,14 @@ import types
 from ..ops import all_names
 from . import random
 from ._frontend import make_function
+from ._ufunc import maximum, minimum
 from .creation import (arange, array, concat, empty, full, load, ones, save, stack,
                        waitall, zeros)
-from .ndarray import NDArray
+from .ndarray import NDArray, NDArrayIndexError
 
-__all__ = ["NDArray", "array", "zeros", "ones", "full", "empty", "arange", "concat",
-           "stack", "waitall", "save", "load", "random", "op", "_internal"]
+__all__ = ["NDArray", "NDArrayIndexError", "array", "zeros", "ones", "full", "empty",
+           "arange", "concat", "stack", "maximum", "minimum", "waitall", "save", "load",
+           "random", "op", "_internal"]
 
 op = types.ModuleType(f"{__name__}.op", "Every registry operator as a function.")
 _internal = types.ModuleType(f"{__name__}._internal", "Operators with a leading _.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..base import ParamError
+from ..base import ParamError, ShapeError
 from ..context import Context
 from ..ops import get_op
 from ..ops.registry import OpDef
@@ -80,6 +80,9 @@ def make_function(called: str, array_cls: type) -> Callable:
             outs = out if isinstance(out, (list, tuple)) else [out]
             for o, r in zip(outs, results):
                 o._check_inplace("out=")
+                if o.shape != r.shape:
+                    raise ShapeError(f"{called}: out= has shape {o.shape} but the "
+                                     f"result has shape {r.shape}.")
                 o._data = r._data
             return out
         return results[0] if len(results) == 1 else results

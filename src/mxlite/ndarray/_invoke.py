@@ -19,7 +19,7 @@ from ..context import Context, current_context
 from ..ops.registry import OpDef
 from ..ops.params import Params
 
-__all__ = ["invoke", "invoke_fn"]
+__all__ = ["invoke", "invoke_fn", "cached_jit"]
 
 _CACHE: dict = {}
 
@@ -89,11 +89,18 @@ def invoke_fn(key: Hashable, fn: Callable, inputs: Sequence, consts: Sequence = 
     For array methods that are not registry operators (indexing): ``fn`` takes
     the inputs' arrays then the constants and returns one array.
     """
-    jitted = _CACHE.get(("fn", key))
-    if jitted is None:
-        jitted = _CACHE[("fn", key)] = jax.jit(fn)
-    out = type(inputs[0])._wrap(jitted(*[h._data for h in inputs], *consts), inputs[0]._ctx)
+    jitted = cached_jit(key, fn)
+    result = jitted(*[h._data for h in inputs], *consts)
+    out = type(inputs[0])._wrap(result, inputs[0]._ctx)
     if autograd.is_recording():
         autograd.record_op(("fn", key), lambda *xs: (fn(*xs),),
                            list(inputs) + list(consts), [out])
     return out
+
+
+def cached_jit(key: Hashable, fn: Callable) -> Callable:
+    """``jax.jit(fn)``, compiled once per ``key`` (and argument signature)."""
+    jitted = _CACHE.get(("fn", key))
+    if jitted is None:
+        jitted = _CACHE[("fn", key)] = jax.jit(fn)
+    return jitted

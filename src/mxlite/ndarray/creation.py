@@ -29,53 +29,88 @@ def _shape(shape: Any) -> tuple[int, ...]:
     return tuple(int(d) for d in shape)
 
 
+def _dtype(dtype: Any, where: str) -> np.dtype:
+    """``dtype`` as a NumPy dtype (None means float32, MXNet's default)."""
+    try:
+        return np.dtype(_DEFAULT_DTYPE if dtype is None else dtype)
+    except TypeError:
+        raise DTypeError(f"{where}: dtype {dtype!r} is not a data type; use e.g. "
+                         "'float32', 'float64', 'int32' or np.float32.") from None
+
+
 def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
     """Make an NDArray from an array-like; NumPy data becomes float32 by default.
 
     MXNet converted NumPy input to float32 unless told otherwise; so does this.
+    An NDArray source keeps its dtype.
+
+    Example:
+        >>> import mxlite as mx
+        >>> mx.nd.array([[1, 2]])
+        <BLANKLINE>
+        [[1. 2.]]
+        <NDArray 1x2 @cpu(0)>
     """
     ctx = as_context(ctx)
     if isinstance(source_array, NDArray):
         dtype = source_array.dtype if dtype is None else dtype
-        return NDArray(to_jax(source_array._data.astype(dtype), ctx), ctx)
-    dtype = _DEFAULT_DTYPE if dtype is None else dtype
+        data = source_array._data.astype(_dtype(dtype, "mx.nd.array"))
+        return NDArray(to_jax(data, ctx), ctx)
+    dtype = _dtype(dtype, "mx.nd.array")
     try:
-        data = np.asarray(source_array, dtype=dtype)
+        # A private copy: on the CPU device_put may alias it (see to_jax).
+        data = np.array(source_array, dtype=dtype)
     except (TypeError, ValueError) as err:
         raise DTypeError(f"mx.nd.array: cannot convert {type(source_array).__name__} "
-                         f"to {np.dtype(dtype).name}: {err}") from None
-    return NDArray(to_jax(data, ctx), ctx)
+                         f"to {dtype.name}: {err}") from None
+    return NDArray(jax.device_put(data, ctx.jax_device), ctx)
 
 
 def full(shape: Any, val: float, ctx: Context | None = None,
-         dtype: Any = _DEFAULT_DTYPE) -> NDArray:
-    """An array of ``shape`` filled with ``val``."""
+         dtype: Any = _DEFAULT_DTYPE, out: NDArray | None = None) -> NDArray:
+    """An array of ``shape`` filled with ``val`` (written into ``out`` if given)."""
     ctx = as_context(ctx)
+    dtype = _dtype(dtype, "mx.nd.full")
     with jax.default_device(ctx.jax_device):
-        return NDArray(jnp.full(_shape(shape), val, dtype=np.dtype(dtype)), ctx)
+        result = NDArray(jnp.full(_shape(shape), val, dtype=dtype), ctx)
+    if out is None:
+        return result
+    out[:] = result
+    return out
 
 
 def zeros(shape: Any, ctx: Context | None = None, dtype: Any = _DEFAULT_DTYPE,
           **kwargs: Any) -> NDArray:
     """An array of zeros."""
-    return full(shape, 0, ctx, dtype)
+    return full(shape, 0, ctx, _dtype(dtype, "mx.nd.zeros"))
 
 
 def ones(shape: Any, ctx: Context | None = None, dtype: Any = _DEFAULT_DTYPE,
          **kwargs: Any) -> NDArray:
     """An array of ones."""
-    return full(shape, 1, ctx, dtype)
+    return full(shape, 1, ctx, _dtype(dtype, "mx.nd.ones"))
 
 
-def empty(shape: Any, ctx: Context | None = None, dtype: Any = _DEFAULT_DTYPE) -> NDArray:
+def empty(shape: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
     """An array to be overwritten (zeros: XLA has no uninitialised memory)."""
-    return full(shape, 0, ctx, dtype)
+    return full(shape, 0, ctx, _dtype(dtype, "mx.nd.empty"))
 
 
 def arange(start: float, stop: float | None = None, step: float = 1.0, repeat: int = 1,
-           ctx: Context | None = None, dtype: Any = _DEFAULT_DTYPE) -> NDArray:
+           infer_range: bool = False, ctx: Context | None = None,
+           dtype: Any = _DEFAULT_DTYPE) -> NDArray:
     """Evenly spaced values in [start, stop), each repeated ``repeat`` times."""
-    values = np.arange(start, stop, step, dtype=np.dtype(dtype))
+    if step == 0:
+        raise ParamError("mx.nd.arange: step must not be 0.")
+    if stop is None:
+        start, stop = 0, start
+    dtype = _dtype(dtype, "mx.nd.arange")
+    # NOTE: MXNet sizes the range in double, ceil((stop - start) / step), but casts
+    # start and step to dtype before computing start + i * step in dtype; an int32
+    # arange(2, 6, 1.5) is therefore [2, 3, 4], as NumPy's.
+    count = max(0, int(np.ceil((stop - start) / step)))
+    first, delta = np.asarray(start).astype(dtype), np.asarray(step).astype(dtype)
+    values = first + np.arange(count).astype(dtype) * delta
     if repeat > 1:
         values = np.repeat(values, repeat)
     return array(values, ctx, dtype)
@@ -105,14 +140,20 @@ def save(fname: str | os.PathLike, data: NDArray | list | dict) -> None:
     """Save NDArrays in MXNet's binary format (atomically)."""
     if isinstance(data, NDArray):
         data = [data]
+    if not isinstance(data, (dict, list, tuple)):
+        raise DTypeError(f"mx.nd.save({str(fname)!r}): data must be an NDArray, a list "
+                         f"of NDArrays or a dict of str to NDArray; got "
+                         f"{type(data).__name__}.")
+    entries = data.items() if isinstance(data, dict) else enumerate(data)
+    bad = [k for k, v in entries if not isinstance(v, NDArray)]
+    if bad:
+        raise DTypeError(
+            f"mx.nd.save({str(fname)!r}): entry {bad[0]!r} is not an NDArray."
+        )
     if isinstance(data, dict):
-        bad = [k for k, v in data.items() if not isinstance(v, NDArray)]
         payload: Any = {k: v.asnumpy() for k, v in data.items()}
     else:
-        bad = [i for i, v in enumerate(data) if not isinstance(v, NDArray)]
         payload = [v.asnumpy() for v in data]
-    if bad:
-        raise DTypeError(f"mx.nd.save({str(fname)!r}): entry {bad[0]!r} is not an NDArray.")
     save_arrays(fname, payload)
 
 

@@ -9,6 +9,7 @@ Every arithmetic operator and method is a registry operator, so ``x + y`` and
 from __future__ import annotations
 
 import numbers
+from functools import partial
 from typing import Any
 
 import jax
@@ -20,9 +21,10 @@ from ..base import AutogradError, DTypeError, MXNetError, ShapeError
 from ..context import Context, current_context
 from ..ops import get_op, has_op
 from ._frontend import make_function
-from ._invoke import invoke, invoke_fn
+from ._indexing import NDArrayIndexError, gather, plan_index, scatter
+from ._invoke import cached_jit, invoke, invoke_fn
 
-__all__ = ["NDArray", "to_jax", "as_context"]
+__all__ = ["NDArray", "NDArrayIndexError", "to_jax", "as_context"]
 
 
 def as_context(ctx: Context | None) -> Context:
@@ -35,7 +37,10 @@ def to_jax(value: Any, ctx: Context, dtype: Any = None) -> jax.Array:
     if isinstance(value, NDArray):
         value = value._data
     if not isinstance(value, jax.Array):
-        value = np.asarray(value, dtype=dtype)
+        # NOTE: np.array copies on purpose. On the CPU, device_put may alias an
+        # aligned NumPy buffer, and the caller's later writes to it would then
+        # change this array; MXNet always copied.
+        value = np.array(value, dtype=dtype)
     elif dtype is not None:
         value = value.astype(dtype)
     return jax.device_put(value, ctx.jax_device)
@@ -46,17 +51,26 @@ def _op(name: str, *inputs: "NDArray", **params: Any) -> "NDArray":
     return invoke(opdef, opdef.parse(params), inputs)[0]
 
 
-def _binary(lhs: "NDArray", rhs: Any, op: str, scalar_op: str) -> "NDArray":
-    if isinstance(rhs, NDArray):
-        return _op(f"broadcast_{op}", lhs, rhs)
-    if isinstance(rhs, numbers.Number) and not isinstance(rhs, bool):
-        return _op(scalar_op, lhs, scalar=float(rhs))
-    if isinstance(rhs, (np.ndarray, jax.Array)):
-        return _op(f"broadcast_{op}", lhs, NDArray._wrap(to_jax(rhs, lhs._ctx, lhs.dtype), lhs._ctx))
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, numbers.Number) and not isinstance(value, bool)
+
+
+def _operand(other: Any, like: "NDArray", op: str) -> "NDArray":
+    """The other operand of a binary operator as an NDArray like ``like``."""
+    if isinstance(other, NDArray):
+        return other
+    if isinstance(other, (np.ndarray, jax.Array)):
+        return NDArray._wrap(to_jax(other, like._ctx, like.dtype), like._ctx)
     raise DTypeError(
-        f"NDArray {op}: the other operand must be an NDArray or a number; got "
-        f"{type(rhs).__name__}."
+        f"NDArray {op}: the other operand must be an NDArray, a NumPy array or a "
+        f"number; got {type(other).__name__}."
     )
+
+
+def _binary(lhs: "NDArray", rhs: Any, op: str, scalar_op: str) -> "NDArray":
+    if _is_scalar(rhs):
+        return _op(scalar_op, lhs, scalar=float(rhs))
+    return _op(f"broadcast_{op}", lhs, _operand(rhs, lhs, op))
 
 
 class NDArray:
@@ -65,7 +79,7 @@ class NDArray:
     Example:
         >>> import mxlite as mx
         >>> x = mx.nd.ones((2, 3))
-        >>> (x * 2).asnumpy().sum()
+        >>> float((x * 2).sum())
         12.0
     """
 
@@ -156,7 +170,9 @@ class NDArray:
         if isinstance(other, Context):
             return NDArray(to_jax(self._data, other), other)
         if not isinstance(other, NDArray):
-            raise DTypeError(f"copyto: expected an NDArray or Context; got {type(other).__name__}.")
+            raise DTypeError(
+                f"copyto: expected an NDArray or Context; got {type(other).__name__}."
+            )
         if other.shape != self.shape:
             raise ShapeError(f"copyto: shapes differ: {self.shape} vs {other.shape}.")
         other._data = to_jax(self._data.astype(other._data.dtype), other._ctx)
@@ -167,9 +183,10 @@ class NDArray:
         return self if context == self._ctx else self.copyto(context)
 
     def astype(self, dtype: Any, copy: bool = True) -> "NDArray":
-        if not copy and np.dtype(dtype) == self._data.dtype:
+        """A copy cast to ``dtype`` (``self`` when ``copy=False`` and it matches)."""
+        if not copy and _same_dtype(dtype, self._data.dtype):
             return self
-        return _op("Cast", self, dtype=np.dtype(dtype).name)
+        return _op("Cast", self, dtype=dtype)
 
     def detach(self) -> "NDArray":
         """The same value, cut from the autograd graph."""
@@ -210,48 +227,55 @@ class NDArray:
             yield self[i]
 
     def __bool__(self) -> bool:
+        if self.size == 0:
+            return False
         if self.size != 1:
-            raise MXNetError(
-                f"The truth value of an NDArray with {self.size} elements is ambiguous."
+            raise ShapeError(
+                f"The truth value of an NDArray with {self.size} elements is "
+                "ambiguous; reduce it first (x.sum(), (x > 0).min())."
             )
         return bool(self.asscalar())
 
     def __float__(self) -> float:
-        return float(self.asscalar())
+        return float(self._scalar("float"))
 
     def __int__(self) -> int:
-        return int(self.asscalar())
+        return int(self._scalar("int"))
+
+    def _scalar(self, what: str) -> Any:
+        if self.size != 1:
+            raise DTypeError(
+                f"{what}() of an NDArray of shape {self.shape}: only one-element "
+                "arrays convert to Python scalars."
+            )
+        return self.asscalar()
 
     def __hash__(self) -> int:
         return id(self)
 
     def __repr__(self) -> str:
         shape = "x".join(str(d) for d in self.shape)
-        return f"\n{self.asnumpy()}\n<NDArray {shape} @{self._ctx}>"
+        return f"\n{self.asnumpy()}\n<{type(self).__name__} {shape} @{self._ctx}>"
 
     # -- indexing ---------------------------------------------------------
     def __getitem__(self, key: Any) -> "NDArray":
-        static, arrays = _split_index(key, self._ctx)
-
-        def fn(x, *idx):
-            out = x[_join_index(static, idx)]
-            return out.reshape(1) if out.ndim == 0 else out
-
-        return invoke_fn(("getitem", static), fn, [self], arrays)
+        """Index like NumPy; a 0-d result has shape (1,) as in MXNet 1.x."""
+        plan, dyn = plan_index(_unwrap_key(key), self.shape)
+        return invoke_fn(("getitem", plan), partial(gather, plan), [self], dyn)
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        """Assign into the selection in place (``x[:] = 0``, ``x[1, :2] = y``)."""
         self._check_inplace("item assignment")
-        static, arrays = _split_index(key, self._ctx)
-        index = _join_index(static, arrays)
+        plan, dyn = plan_index(_unwrap_key(key), self.shape)
         if isinstance(value, NDArray):
             value = value._data
-        elif not isinstance(value, numbers.Number):
-            value = to_jax(value, self._ctx, self._data.dtype)
+        elif not isinstance(value, (numbers.Number, jax.Array)):
+            value = _as_numpy(value, f"NDArray.__setitem__[{key!r}]")
         try:
-            self._data = self._data.at[index].set(
-                jnp.asarray(value, dtype=self._data.dtype))
-        except (TypeError, ValueError) as err:
-            raise ShapeError(f"NDArray.__setitem__[{key!r}]: {err}") from None
+            self._data = cached_jit(("setitem", plan), partial(scatter, plan))(
+                self._data, value, *dyn)
+        except ShapeError as err:
+            raise ShapeError(f"NDArray.__setitem__[{key!r}]: {err}.") from None
 
     def _check_inplace(self, what: str) -> None:
         if autograd.is_recording() and self._ag is not None:
@@ -262,6 +286,12 @@ class NDArray:
 
     def _inplace(self, result: "NDArray") -> "NDArray":
         self._check_inplace("in-place arithmetic")
+        if result.shape != self.shape:
+            raise ShapeError(
+                f"NDArray in-place arithmetic: the result has shape {result.shape} but "
+                f"the array has shape {self.shape}; an in-place update cannot change "
+                "the shape (use y = x + other instead)."
+            )
         self._data = result._data.astype(self._data.dtype)
         return self
 
@@ -293,45 +323,37 @@ class NDArray:
 
 
 def _rbinary(lhs: NDArray, rhs: Any, op: str, scalar_op: str) -> NDArray:
-    if isinstance(rhs, numbers.Number) and not isinstance(rhs, bool):
+    if _is_scalar(rhs):
         return _op(scalar_op, lhs, scalar=float(rhs))
-    other = NDArray._wrap(to_jax(rhs, lhs._ctx, lhs.dtype), lhs._ctx)
-    return _op(f"broadcast_{op}", other, lhs)
+    return _op(f"broadcast_{op}", _operand(rhs, lhs, op), lhs)
 
 
-def _split_index(key: Any, ctx: Context) -> tuple[tuple, list]:
-    """Separate a static index structure from array indices (traced inputs)."""
-    parts = key if isinstance(key, tuple) else (key,)
-    static, arrays = [], []
-    for part in parts:
-        if isinstance(part, (NDArray, np.ndarray, list, jax.Array)):
-            arr = part._data if isinstance(part, NDArray) else jnp.asarray(part)
-            if not jnp.issubdtype(arr.dtype, jnp.integer) and arr.dtype != jnp.bool_:
-                arr = arr.astype(jnp.int32)
-            static.append(("array", len(arrays)))
-            arrays.append(arr)
-        elif isinstance(part, slice):
-            static.append(("slice", part.start, part.stop, part.step))
-        elif part is Ellipsis or part is None:
-            static.append(("const", part))
-        elif isinstance(part, (int, np.integer)) and not isinstance(part, bool):
-            static.append(("int", int(part)))
-        else:
-            raise ShapeError(f"NDArray index: unsupported index {part!r}.")
-    return tuple(static), arrays
+def _unwrap_key(key: Any) -> Any:
+    """The index with NDArrays replaced by their jax arrays."""
+    if isinstance(key, NDArray):
+        return key._data
+    if isinstance(key, tuple):
+        return tuple(p._data if isinstance(p, NDArray) else p for p in key)
+    return key
 
 
-def _join_index(static: tuple, arrays) -> tuple:
-    out = []
-    for part in static:
-        kind = part[0]
-        if kind == "array":
-            out.append(arrays[part[1]])
-        elif kind == "slice":
-            out.append(slice(*part[1:]))
-        else:
-            out.append(part[1])
-    return tuple(out)
+def _as_numpy(value: Any, where: str) -> np.ndarray:
+    """A numeric NumPy array from an array-like value, or a DTypeError."""
+    try:
+        out = np.asarray(value)
+    except (TypeError, ValueError) as err:
+        raise DTypeError(f"{where}: cannot convert {type(value).__name__} to an "
+                         f"array: {err}") from None
+    if out.dtype.kind not in "biuf":
+        raise DTypeError(f"{where}: the value must be numeric; got {value!r}.")
+    return out
+
+
+def _same_dtype(dtype: Any, current: Any) -> bool:
+    try:
+        return np.dtype(dtype) == np.dtype(current)
+    except TypeError:
+        return False
 
 
 # Fluent methods: x.sum(axis=1) is mx.nd.sum(x, axis=1), one registry operator.

@@ -69,10 +69,16 @@ class Param:
         return self.kind
 
 
+_MAX_LITERAL = 1000
+
+
 def _literal(value: str) -> Any:
+    """A Python literal from an attribute string; long or odd strings are invalid."""
+    if len(value) > _MAX_LITERAL:
+        raise _Invalid
     try:
         return ast.literal_eval(value.strip())
-    except (ValueError, SyntaxError) as err:
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError) as err:
         raise _Invalid from err
 
 
@@ -270,6 +276,11 @@ def to_attr_string(value: Any) -> str:
     return str(value)
 
 
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
+
+
 def parse_params(op_name: str, node: str | None, specs: tuple[Param, ...],
                  kwargs: Mapping[str, Any]) -> Params:
     """Validate ``kwargs`` against ``specs`` and return :class:`Params`."""
@@ -297,7 +308,7 @@ def parse_params(op_name: str, node: str | None, specs: tuple[Param, ...],
             values[spec.name] = spec.parse(raw)
         except _Invalid:
             raise ParamError(
-                f"{where}: {spec.name} must be {spec.describe()}; got {raw!r}."
+                f"{where}: {spec.name} must be {spec.describe()}; got {_short(raw)}."
             ) from None
         given[spec.name] = raw if isinstance(raw, str) else to_attr_string(raw)
     return Params(values, given)

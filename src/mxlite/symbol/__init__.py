@@ -9,8 +9,19 @@ from ._frontend import make_function
 from .naming import NameManager, Prefix
 from .symbol import Group, Symbol, Variable, chain, load, load_json, var
 
-__all__ = ["Symbol", "Variable", "var", "Group", "load", "load_json", "chain", "NameManager",
-           "Prefix", "op", "_internal"]
+__all__ = [
+    "Group",
+    "NameManager",
+    "Prefix",
+    "Symbol",
+    "Variable",
+    "_internal",
+    "chain",
+    "load",
+    "load_json",
+    "op",
+    "var",
+]
 
 op = types.ModuleType(f"{__name__}.op", "Every registry operator as a function.")
 _internal = types.ModuleType(f"{__name__}._internal", "Operators with a leading _.")

@@ -8,34 +8,22 @@ inputs as the user called them, and what was expected.
 
 from __future__ import annotations
 
-import ast
+import numbers
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from ..base import DTypeError, ShapeError
-from .graph import FLAG_DTYPES, Node, entry_label, topo_order
+from ..base import DTypeError, GraphError, ShapeError
+from .graph import Node, dtype_attr, entry_label, shape_attr, topo_order
 
 __all__ = ["infer_shapes", "infer_types"]
 
 Entry = tuple[int, int]
 
 
-def _var_shape(node: Node):
-    text = node.attrs.get("__shape__")
-    if text is None:
-        return None
-    shape = tuple(ast.literal_eval(text))
-    return None if 0 in shape or not shape else shape
-
-
-def _var_type(node: Node):
-    flag = node.attrs.get("__dtype__")
-    return None if flag is None else FLAG_DTYPES.get(int(flag))
-
-
-def _propagate(symbol, known: dict, var_default: Callable,
-               rule: Callable) -> dict[Entry, object]:
+def _propagate(symbol, known: dict, var_default: Callable, rule: Callable,
+               strict: bool = False) -> dict[Entry, object]:
     """Fixed point of ``rule`` over the graph; returns entry -> value."""
     order = topo_order(symbol._heads)
     values: dict[Entry, object] = {}
@@ -43,7 +31,8 @@ def _propagate(symbol, known: dict, var_default: Callable,
         if node.op is None:
             value = known.get(node.name)
             values[(id(node), 0)] = value if value is not None else var_default(node)
-    for _ in range(3):
+    # Every pass only fills unknowns, so this reaches a fixed point.
+    for _ in range(len(order) + 1):
         changed = False
         for node in order:
             if node.op is None:
@@ -56,9 +45,17 @@ def _propagate(symbol, known: dict, var_default: Callable,
                     values[(id(child), index)] = new
                     changed = True
             for i, out in enumerate(outs):
-                if values.get((id(node), i)) is None and out is not None:
+                old = values.get((id(node), i))
+                if old is None and out is not None:
                     values[(id(node), i)] = out
                     changed = True
+                elif strict and old is not None and out is not None and (
+                        tuple(old) != tuple(out)):
+                    raise ShapeError(
+                        f"{node.op.where(node.name)}: output "
+                        f"{node.output_names()[i]!r} has shape {tuple(out)} from its "
+                        f"inputs, but {tuple(old)} where it is used."
+                    )
         if not changed:
             break
     return values
@@ -96,25 +93,48 @@ def _collect(symbol, values: dict) -> tuple[dict, list, dict]:
     return args, outs, aux
 
 
-def _check_known(symbol, known: dict, what: str) -> None:
+def _check_known(symbol, known: dict, error: type) -> None:
     inputs = symbol.list_inputs()
+    what = "shape" if error is ShapeError else "type"
     for name in known:
         if name not in inputs:
-            raise ShapeError(
+            raise error(
                 f"infer_{what}: {name!r} is not an input of the symbol; inputs are "
                 f"{inputs}."
             )
 
 
+def _as_shape(name: str, value: Any) -> tuple[int, ...]:
+    dims = (value,) if isinstance(value, numbers.Integral) else value
+    try:
+        ok = all(isinstance(d, numbers.Integral) and not isinstance(d, bool)
+                 and d >= 0 for d in dims)
+    except TypeError:
+        ok = False
+    if not ok or isinstance(value, (str, bytes, bool)):
+        raise ShapeError(f"infer_shape: the shape of {name!r} must be a tuple of ints "
+                         f">= 0; got {value!r:.80}.")
+    return tuple(int(d) for d in dims)
+
+
+def _as_type(name: str, value: Any) -> str:
+    try:
+        return np.dtype(value).name
+    except TypeError:
+        raise DTypeError(f"infer_type: the dtype of {name!r} must be a NumPy dtype "
+                         f"like 'float32'; got {value!r:.80}.") from None
+
+
 def infer_shapes(symbol, known: dict) -> tuple[dict, list, dict]:
     """Infer every argument, output and aux shape (None where unknown)."""
-    _check_known(symbol, known, "shape")
-    known = {k: tuple(int(d) for d in v) for k, v in known.items() if v is not None}
-    return _collect(symbol, _propagate(symbol, known, _var_shape, _shape_rule))
+    _check_known(symbol, known, ShapeError)
+    known = {k: _as_shape(k, v) for k, v in known.items() if v is not None}
+    return _collect(symbol, _propagate(symbol, known, shape_attr, _shape_rule,
+                                           strict=True))
 
 
 def infer_types(symbol, known: dict) -> tuple[dict, list, dict]:
     """Infer every argument, output and aux dtype name (None where unknown)."""
-    _check_known(symbol, known, "type")
-    known = {k: np.dtype(v).name for k, v in known.items() if v is not None}
-    return _collect(symbol, _propagate(symbol, known, _var_type, _type_rule))
+    _check_known(symbol, known, GraphError)
+    known = {k: _as_type(k, v) for k, v in known.items() if v is not None}
+    return _collect(symbol, _propagate(symbol, known, dtype_attr, _type_rule))

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import threading
+from typing import Self
 
 __all__ = ["NameManager", "Prefix", "current"]
 
 _local = threading.local()
 
 
-class NameManager:
+class _NameManagerMeta(type):
+    @property
+    def current(cls) -> NameManager:
+        """The innermost active name manager (MXNet's ``NameManager.current``)."""
+        return current()
+
+
+class NameManager(metaclass=_NameManagerMeta):
     """Give unnamed operators ``<hint><counter>`` names, as MXNet did.
 
     Example:
@@ -30,7 +38,7 @@ class NameManager:
         self._counter[hint] = count + 1
         return f"{hint}{count}"
 
-    def __enter__(self) -> "NameManager":
+    def __enter__(self) -> Self:
         self._old.append(current())
         _local.manager = self
         return self
@@ -39,7 +47,7 @@ class NameManager:
         _local.manager = self._old.pop()
 
     @classmethod
-    def _current(cls) -> "NameManager":
+    def _current(cls) -> NameManager:
         return current()
 
 

@@ -17,10 +17,22 @@ from ..base import FormatError, GraphError, ParamError, ShapeError
 from ..ops import get_op
 from ..ops.params import to_attr_string
 from . import json_io, naming
-from .graph import Node, aux_variables, dtype_flag, topo_order
+from .graph import (
+    HIDDEN_KEYS,
+    Node,
+    aux_variables,
+    dtype_flag,
+    hidden_key,
+    set_input_var_attrs,
+    topo_order,
+)
 from .infer import infer_shapes, infer_types
 
-__all__ = ["Symbol", "Variable", "var", "Group", "create", "load", "load_json", "chain"]
+__all__ = ["Group", "Symbol", "Variable", "chain", "create", "load", "load_json", "var"]
+
+
+class _OutputIndexError(GraphError, IndexError):
+    """An output index past the end (IndexError, as MXNet, ends iteration)."""
 
 
 class Symbol:
@@ -42,8 +54,13 @@ class Symbol:
     # -- structure --------------------------------------------------------
     @property
     def name(self) -> str | None:
-        """The node name of a single-output symbol (None for a group)."""
-        return self._heads[0][0].name if len(self._heads) == 1 else None
+        """The name of the node behind every output (None for a group of nodes)."""
+        node = self._single_node()
+        return None if node is None else node.name
+
+    def _single_node(self) -> Node | None:
+        node = self._heads[0][0]
+        return node if all(n is node for n, _ in self._heads) else None
 
     def _order(self) -> list[Node]:
         return topo_order(self._heads)
@@ -71,40 +88,61 @@ class Symbol:
     def __len__(self) -> int:
         return len(self._heads)
 
-    def __iter__(self) -> Iterator["Symbol"]:
+    def __iter__(self) -> Iterator[Symbol]:
         return (Symbol([h]) for h in self._heads)
 
-    def __getitem__(self, index: int | str) -> "Symbol":
+    def __getitem__(self, index: int | str) -> Symbol:
+        """One output, by position or by name (``internals['fc1_output']``)."""
         if isinstance(index, str):
             names = self.list_outputs()
-            if index not in names:
+            if names.count(index) != 1:
+                problem = "several outputs have" if index in names else "no output has"
                 raise GraphError(
-                    f"Symbol[{index!r}]: no output of that name; outputs are {names}."
+                    f"Symbol[{index!r}]: {problem} that name; outputs are {names}."
                 )
             index = names.index(index)
+        if not isinstance(index, numbers.Integral) or isinstance(index, bool):
+            raise GraphError(f"Symbol[{index!r}]: an output is chosen by an int or a "
+                             f"name; got {type(index).__name__}.")
         if not -len(self._heads) <= index < len(self._heads):
-            raise GraphError(f"Symbol[{index}]: index out of range ({len(self._heads)} outputs).")
+            raise _OutputIndexError(f"Symbol[{index}]: index out of range; the symbol "
+                                    f"has {len(self._heads)} output(s).")
         return Symbol([self._heads[index]])
 
-    def get_internals(self) -> "Symbol":
+    def get_internals(self) -> Symbol:
         """A group of every output of every node (index it by output name)."""
         heads = []
         for node in self._order():
             heads.extend((node, i) for i in range(len(node.output_names())))
         return Symbol(heads)
 
-    def get_children(self) -> "Symbol | None":
-        """The inputs of the head node, as a group (None for a variable)."""
-        node = self._heads[0][0]
-        return Symbol(list(node.inputs)) if node.inputs else None
+    def get_children(self) -> Symbol | None:
+        """The inputs of the head nodes, as a group (None for variables)."""
+        inputs, seen = [], set()
+        for node, _ in self._heads:
+            if id(node) not in seen:
+                seen.add(id(node))
+                inputs.extend(node.inputs)
+        return Symbol(inputs) if inputs else None
 
     # -- attributes -------------------------------------------------------
     def attr(self, key: str) -> str | None:
-        """A node attribute: a parameter or a user attribute like ``lr_mult``."""
-        node = self._heads[0][0]
-        if node.params is not None and key in node.params.given:
-            return node.params.given[key]
-        return node.attrs.get(key, node.attrs.get(f"__{key}__"))
+        """A node attribute: a parameter, ``name``, ``op_name`` or a user attribute.
+
+        Hidden keys are found either way: ``attr('lr_mult')`` reads
+        ``__lr_mult__``. None for a group of several nodes, as in MXNet.
+        """
+        node = self._single_node()
+        if node is None:
+            return None
+        if key == "name":
+            return node.name
+        if key == "op_name":
+            return "null" if node.op is None else node.op.name
+        attrs = self.list_attr()
+        if key not in attrs and key in HIDDEN_KEYS:
+            return attrs.get(f"__{key}__")
+        return attrs.get(key)
 
     def list_attr(self, recursive: bool = False) -> dict[str, str]:
         """Attributes of the head node (or of every node, keys ``node$attr``)."""
@@ -129,7 +167,7 @@ class Symbol:
         for key, value in kwargs.items():
             if not isinstance(value, str):
                 raise ParamError(f"Symbol._set_attr: {key} must be a string; got {value!r}.")
-            self._heads[0][0].attrs[key] = value
+            self._heads[0][0].attrs[hidden_key(key)] = value
 
     # -- inference --------------------------------------------------------
     def _known(self, what: str, args: tuple, kwargs: dict) -> dict:
@@ -153,27 +191,29 @@ class Symbol:
             >>> fc.infer_shape(data=(2, 5))[0]
             [(2, 5), (8, 5), (8,)]
         """
-        args, outs, aux = infer_shapes(self, self._known("shape", args, kwargs))
-        missing = [n for n, s in {**args, **aux}.items() if s is None]
+        known = self._known("shape", args, kwargs)
+        arg_shapes, outs, aux = infer_shapes(self, known)
+        missing = [n for n, s in {**arg_shapes, **aux}.items() if s is None]
         if missing or any(o is None for o in outs):
+            given = {k: v for k, v in known.items() if v is not None}
             raise ShapeError(
                 f"infer_shape: cannot decide the shapes of {missing or 'the outputs'} "
-                f"from {kwargs or args}; give more input shapes, or call "
+                f"from {given}; give more input shapes, or call "
                 "infer_shape_partial() to see what is known."
             )
-        return list(args.values()), outs, list(aux.values())
+        return list(arg_shapes.values()), outs, list(aux.values())
 
     def infer_shape_partial(self, *args: Any, **kwargs: Any) -> tuple[list, list, list]:
         """Like :meth:`infer_shape`, with ``()`` where a shape is unknown."""
         args, outs, aux = infer_shapes(self, self._known("shape", args, kwargs))
-        fill = lambda s: () if s is None else s  # noqa: E731
+        fill = lambda s: () if s is None else s
         return ([fill(s) for s in args.values()], [fill(s) for s in outs],
                 [fill(s) for s in aux.values()])
 
     def infer_type(self, *args: Any, **kwargs: Any) -> tuple[list, list, list]:
         """Infer (argument, output, aux) dtypes as NumPy types (None if unknown)."""
         args, outs, aux = infer_types(self, self._known("type", args, kwargs))
-        to_np = lambda t: None if t is None else np.dtype(t).type  # noqa: E731
+        to_np = lambda t: None if t is None else np.dtype(t).type
         return ([to_np(t) for t in args.values()], [to_np(t) for t in outs],
                 [to_np(t) for t in aux.values()])
 
@@ -187,7 +227,7 @@ class Symbol:
         atomic_write_bytes(fname, self.tojson().encode("utf-8"))
 
     # -- composition ------------------------------------------------------
-    def __call__(self, *args: "Symbol", **kwargs: "Symbol") -> "Symbol":
+    def __call__(self, *args: Symbol, **kwargs: Symbol) -> Symbol:
         """Compose: replace free variables by other symbols (a copy is returned).
 
         Positional symbols replace ``list_arguments()`` in order; keywords
@@ -205,21 +245,23 @@ class Symbol:
         for key, value in subst.items():
             if not isinstance(value, Symbol) or len(value) != 1:
                 raise GraphError(f"compose: {key!r} must be replaced by a single-output Symbol.")
-        result = _substitute(self._heads, {k: v._heads[0] for k, v in subst.items()})
-        if name:
-            result._heads[0][0].name = name
+        entries = {k: v._heads[0] for k, v in subst.items()}
+        result = _substitute(self._heads, entries)
+        head = result._heads[0][0]
+        if name and all(head is not node for node, _ in entries.values()):
+            head.name = name
         return result
 
-    def __rshift__(self, other: "Symbol") -> "Symbol":
+    def __rshift__(self, other: Symbol) -> Symbol:
         """``a >> b``: feed ``a`` into ``b``'s first argument (MXNet.jl's chain)."""
         if not isinstance(other, Symbol):
             return NotImplemented
         return other(self)
 
-    def __copy__(self) -> "Symbol":
+    def __copy__(self) -> Symbol:
         return _substitute(self._heads, {})
 
-    def __deepcopy__(self, memo: dict) -> "Symbol":
+    def __deepcopy__(self, memo: dict) -> Symbol:
         return self.__copy__()
 
     def __repr__(self) -> str:
@@ -241,7 +283,7 @@ class Symbol:
     def __ge__(self, o): return _arith(self, o, "_Greater_Equal", "_GreaterEqualScalar")
     def __lt__(self, o): return _arith(self, o, "_Lesser", "_LesserScalar")
     def __le__(self, o): return _arith(self, o, "_Lesser_Equal", "_LesserEqualScalar")
-    def __neg__(self): return create("negative", [self], {})
+    def __neg__(self): return self.__mul__(-1.0)  # as MXNet: _mulscalar, not negative
     def __abs__(self): return create("abs", [self], {})
 
     __div__, __rdiv__ = __truediv__, __rtruediv__
@@ -286,7 +328,7 @@ def _hidden(key: str) -> str:
     return key if key.startswith("__") and key.endswith("__") else f"__{key}__"
 
 
-def Variable(name: str, attr: dict | None = None, shape: Any = None,  # noqa: N802
+def Variable(name: str, attr: dict | None = None, shape: Any = None,
              lr_mult: float | None = None, wd_mult: float | None = None,
              dtype: Any = None, init: Any = None, stype: str | None = None,
              **kwargs: Any) -> Symbol:
@@ -299,19 +341,23 @@ def Variable(name: str, attr: dict | None = None, shape: Any = None,  # noqa: N8
     """
     if not isinstance(name, str) or not name:
         raise ParamError(f"Variable: name must be a non-empty string; got {name!r}.")
-    attrs = {}
-    for key, value in (attr or {}).items():
-        attrs[key] = str(value)
+    where = f"Variable({name!r})"
+    attrs = {hidden_key(key): str(value) for key, value in (attr or {}).items()}
     if shape is not None:
-        attrs["__shape__"] = str(tuple(shape))
+        attrs["__shape__"] = str(_variable_shape(where, shape))
     if lr_mult is not None:
         attrs["__lr_mult__"] = str(lr_mult)
     if wd_mult is not None:
         attrs["__wd_mult__"] = str(wd_mult)
     if dtype is not None:
-        attrs["__dtype__"] = str(dtype_flag(dtype))
+        try:
+            attrs["__dtype__"] = str(dtype_flag(dtype))
+        except (ParamError, TypeError):
+            raise ParamError(f"{where}: dtype must be one of MXNet's types "
+                             f"(float32, float64, float16, uint8, int32, int8, int64, "
+                             f"...); got {dtype!r}.") from None
     if init is not None:
-        attrs["__init__"] = init if isinstance(init, str) else init.dumps()
+        attrs["__init__"] = _init_string(where, init)
     if stype is not None:
         attrs["__storage_type__"] = str(stype)
     for key, value in kwargs.items():
@@ -319,10 +365,37 @@ def Variable(name: str, attr: dict | None = None, shape: Any = None,  # noqa: N8
     return Symbol([(Node(None, name, attrs=attrs), 0)])
 
 
+def _variable_shape(where: str, shape: Any) -> tuple[int, ...]:
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        dims = None
+    if dims is None or not all(
+        isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 0
+        for d in dims
+    ):
+        raise ParamError(f"{where}: shape must be a tuple of ints >= 0 (0 for "
+                         f"unknown); got {shape!r}.")
+    return tuple(int(d) for d in dims)
+
+
+def _init_string(where: str, init: Any) -> str:
+    if isinstance(init, str):
+        return init
+    dumps = getattr(init, "dumps", None)
+    if not callable(dumps):
+        raise ParamError(f"{where}: init must be an Initializer or its dumps() "
+                         f"string; got {type(init).__name__}.")
+    return dumps()
+
+
 var = Variable
 
-def Group(symbols: Sequence[Symbol]) -> Symbol:  # noqa: N802
+def Group(symbols: Sequence[Symbol]) -> Symbol:
     """One symbol whose outputs are the outputs of ``symbols``."""
+    if isinstance(symbols, Symbol) or not symbols:
+        raise GraphError("Group: expected a non-empty list of Symbols; got "
+                         f"{symbols!r:.80}.")
     heads = []
     for s in symbols:
         if not isinstance(s, Symbol):
@@ -341,6 +414,8 @@ def create(called: str, inputs: Sequence[Symbol | None], params: dict,
     (``sym(prev)``, ``prev >> sym``, ``mx.chain``) replaces.
     """
     opdef = get_op(called)
+    if name is not None and not isinstance(name, str):
+        raise ParamError(f"{opdef.name}: name must be a string; got {name!r}.")
     node_name = naming.current().get(name, called.lower())
     p = opdef.parse(params, node_name)
     names = list(opdef.arguments(p)) + list(opdef.aux(p))
@@ -373,6 +448,7 @@ def create(called: str, inputs: Sequence[Symbol | None], params: dict,
         else:
             entries.append(sym._heads[0])
     node = Node(opdef, node_name, p, attrs, entries)
+    set_input_var_attrs(node)
     return Symbol([(node, i) for i in range(len(node.output_names()))])
 
 

@@ -24,6 +24,8 @@ from typing import Any
 import jax
 import numpy as np
 
+from .. import autograd, ndarray, symbol
+from ..context import cpu
 from ..ops import get_op
 
 __all__ = ["OpCase", "case"]
@@ -169,6 +171,7 @@ class OpCase:
             outs, _ = self.run(case, full, aux)
             return sum((o * w).sum() for o, w in zip(outs, cots))
 
+        scalar = jax.jit(scalar)
         grads = jax.grad(scalar, argnums=tuple(range(len(diff))))(*[args[i] for i in diff])
         expected = self.grad_reference(cots, *args, *aux, **dict(p))
         for k, i in enumerate(diff):
@@ -185,3 +188,67 @@ class OpCase:
             assert abs(numeric - analytic) <= self.grad_atol + self.grad_rtol * max(
                 abs(numeric), 1.0
             ) * 10, f"{self.op} d{names[i]} for {case}: numeric {numeric} vs {analytic}"
+
+    # -- front ends: the same numbers through mx.nd and mx.sym --------------
+    def _comparable(self, c: Case) -> bool:
+        """Random operators draw other keys per front end: compare shapes only."""
+        return not self.opdef.needs_key
+
+    def _front_end_check(self, c: Case, outs: list, got: list, what: str) -> None:
+        assert len(got) == len(outs), f"{self.op} via {what}: {len(got)} outputs"
+        for i, (a, b) in enumerate(zip(outs, got)):
+            assert tuple(b.shape) == tuple(a.shape), f"{self.op} via {what} output {i}"
+            if self._comparable(c):
+                np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-5,
+                                           atol=1e-6, err_msg=f"{self.op} via {what}")
+
+    def test_ndarray(self, case: Case) -> None:
+        args, aux = self.inputs(case)
+        outs, new_aux = self.run(case, args, aux)
+        nd_args = [ndarray.array(a, dtype=a.dtype) for a in args]
+        nd_aux = [ndarray.array(a, dtype=a.dtype) for a in aux]
+        with autograd.train_mode() if case.is_train else autograd.predict_mode():
+            res = getattr(ndarray.op, self.op)(*nd_args, *nd_aux, **case.params)
+        res = res if isinstance(res, list) else [res]
+        self._front_end_check(case, outs, [r.asnumpy() for r in res], "mx.nd")
+        for i, (before, arr) in enumerate(zip(args, nd_args)):
+            np.testing.assert_array_equal(arr.asnumpy(), before,
+                                          err_msg=f"{self.op} mutated input {i}")
+        if self._comparable(case):
+            for want, arr in zip(new_aux, nd_aux):
+                np.testing.assert_allclose(arr.asnumpy(), np.asarray(want), rtol=1e-5,
+                                           atol=1e-6, err_msg=f"{self.op} aux update")
+
+    def _symbol(self, case: Case):
+        p = self.parsed(case)
+        names = list(self.opdef.arguments(p))
+        variables = [symbol.var(n) for n in names]
+        with symbol.NameManager():
+            return getattr(symbol.op, self.op)(*variables, name="node", **case.params)
+
+    def _bind_and_run(self, sym, case: Case, args: list, aux: list) -> list:
+        p = self.parsed(case)
+        arrays = {n: ndarray.array(a, dtype=a.dtype)
+                  for n, a in zip(self.opdef.arguments(p), args)}
+        aux_arrays = {n: ndarray.array(a, dtype=a.dtype)
+                      for n, a in zip(sym.list_auxiliary_states(), aux)}
+        exe = sym.bind(cpu(), arrays, aux_states=aux_arrays)
+        return [o.asnumpy() for o in exe.forward(is_train=case.is_train) or exe.outputs]
+
+    def test_symbol(self, case: Case) -> None:
+        args, aux = self.inputs(case)
+        outs, _ = self.run(case, args, aux)
+        sym = self._symbol(case)
+        self._front_end_check(case, outs, self._bind_and_run(sym, case, args, aux), "mx.sym")
+        arg_shapes, out_shapes, aux_shapes = sym.infer_shape(
+            **{n: a.shape for n, a in zip(sym.list_arguments(), args)})
+        assert [tuple(o.shape) for o in outs] == [tuple(s) for s in out_shapes]
+
+    def test_json_roundtrip(self, case: Case) -> None:
+        sym = self._symbol(case)
+        again = symbol.load_json(sym.tojson())
+        assert again.tojson() == sym.tojson()
+        args, aux = self.inputs(case)
+        first = self._bind_and_run(sym, case, args, aux)
+        second = self._bind_and_run(again, case, args, aux)
+        self._front_end_check(case, [np.asarray(a) for a in first], second, "JSON")

@@ -21,8 +21,10 @@ def _cmp(fn):
 
 
 def _div(a, b):
+    # MXNet's integer division is C++'s: it truncates toward zero (-7 / 2 == -3).
     if jnp.issubdtype(jnp.result_type(a), jnp.integer):
-        return jnp.floor_divide(a, b)
+        a, b = jnp.broadcast_arrays(a, jnp.asarray(b, jnp.result_type(a)))
+        return jax.lax.div(a, b)
     return jnp.true_divide(a, b)
 
 

@@ -1,0 +1,1 @@
+"""The ``mxlite`` command-line tool."""

@@ -1,0 +1,393 @@
+"""Module: a Symbol, its parameters, an optimizer, trained by compiled steps.
+
+The intermediate API (bind, init_params, init_optimizer, forward, backward,
+update, update_metric) is MXNet's and runs through an Executor. ``fit`` takes
+the fast path in ``epoch_runner``: one compiled call does forward, backward,
+update and metric for many batches gathered on the device.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from .. import checkpoint, initializer as init_mod, optimizer as opt_mod
+from ..base import ParamError, ShapeError
+from ..context import Context, cpu
+from ..executor import cache
+from ..ndarray import NDArray, load
+from ..ndarray.ndarray import to_jax
+from .base_module import BaseModule, as_list
+from .epoch_runner import EpochRunner
+
+__all__ = ["Module"]
+
+
+def _shape_dict(descs: Any) -> dict[str, tuple]:
+    """``[DataDesc | (name, shape)]`` -> ``{name: shape}``."""
+    out = {}
+    for desc in as_list(descs):
+        name, shape = (desc.name, desc.shape) if hasattr(desc, "name") else desc
+        out[name] = tuple(shape)
+    return out
+
+
+class Module(BaseModule):
+    """MXNet's Module: train and run one Symbol.
+
+    Example:
+        >>> import mxlite as mx
+        >>> net = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(
+        ...     mx.sym.var('data'), num_hidden=3, name='fc'), name='softmax')
+        >>> mod = mx.mod.Module(net)
+        >>> mod.bind(data_shapes=[('data', (4, 5))], label_shapes=[('softmax_label', (4,))])
+        >>> mod.init_params()
+        >>> sorted(mod.get_params()[0])
+        ['fc_bias', 'fc_weight']
+    """
+
+    def __init__(self, symbol: Any, data_names: Sequence[str] = ("data",),
+                 label_names: Sequence[str] | None = ("softmax_label",),
+                 logger: Any = logging, context: Context | Sequence[Context] = cpu(),
+                 work_load_list: Any = None, fixed_param_names: Sequence[str] | None = None,
+                 state_names: Any = None, group2ctxs: Any = None,
+                 compression_params: Any = None) -> None:
+        super().__init__(logger)
+        self._symbol = symbol
+        self._context = as_list(context) or [cpu()]
+        args = symbol.list_arguments()
+        self._data_names = self._check_names(list(data_names or ()), args, "data")
+        self._label_names = self._check_names(list(label_names or ()), args, "label")
+        self._fixed_param_names = list(fixed_param_names or ())
+        self._check_names(self._fixed_param_names, args, "fixed_param")
+        inputs = set(self._data_names) | set(self._label_names)
+        self._param_names = [n for n in args if n not in inputs]
+        self._aux_names = symbol.list_auxiliary_states()
+        self._exec = None
+        self._optimizer = None
+        self._opt_state = None
+        self._num_update = 0
+        self._last_pad = 0
+        self._compiled: dict = {}
+        self._runner = EpochRunner(self)
+        self._data_shapes: dict = {}
+        self._label_shapes: dict = {}
+        self._preloaded: tuple | None = None
+        self._preload_states: str | None = None
+
+    def _check_names(self, names: list[str], args: list[str], kind: str) -> list[str]:
+        kept = []
+        for name in names:
+            if name in args:
+                kept.append(name)
+                continue
+            hint = difflib.get_close_matches(name, args, n=1)
+            if hint or kind != "label":
+                extra = f" Did you mean {hint[0]!r}?" if hint else f" Arguments: {args}."
+                raise ParamError(f"Module(..., {kind}_names={names!r}): {name!r} is not an "
+                                 f"argument of the symbol.{extra}")
+            self.logger.warning("Module: label %r is not an argument of the symbol; "
+                                "it is ignored.", name)
+        return kept
+
+    # -- names and shapes ---------------------------------------------------
+    data_names = property(lambda self: list(self._data_names))
+    label_names = property(lambda self: list(self._label_names))
+    output_names = property(lambda self: self._symbol.list_outputs())
+
+    @property
+    def data_shapes(self) -> list[tuple]:
+        return list(self._data_shapes.items())
+
+    @property
+    def label_shapes(self) -> list[tuple]:
+        return list(self._label_shapes.items())
+
+    @property
+    def output_shapes(self) -> list[tuple]:
+        self._require(binded=True, what="output_shapes")
+        _, outs, _ = self._symbol.infer_shape(**self._data_shapes, **self._label_shapes)
+        return list(zip(self.output_names, outs))
+
+    # -- bind -----------------------------------------------------------------
+    def bind(self, data_shapes: Any, label_shapes: Any = None, for_training: bool = True,
+             inputs_need_grad: bool = False, force_rebind: bool = False,
+             shared_module: Any = None, grad_req: str = "write") -> None:
+        """Allocate the executor for these input shapes."""
+        if self.binded and not force_rebind:
+            self.logger.warning("Module.bind: already bound; ignoring bind().")
+            return
+        data = _shape_dict(data_shapes)
+        labels = _shape_dict(label_shapes) if for_training or label_shapes else {}
+        if set(data) != set(self._data_names):
+            raise ParamError(f"Module.bind: data_shapes name {sorted(data)} but the "
+                             f"module's data_names are {self._data_names}.")
+        labels = {k: v for k, v in labels.items() if k in self._label_names}
+        reqs = self._grad_reqs(for_training, inputs_need_grad, grad_req)
+        old = self._exec
+        self._exec = self._symbol.simple_bind(self._context[0], grad_req=reqs,
+                                              **data, **labels)
+        if old is not None and self.params_initialized:
+            self._exec.copy_params_from(
+                {n: old.arg_dict[n] for n in self._param_names},
+                {n: old.aux_dict[n] for n in self._aux_names})
+        self._data_shapes, self._label_shapes = data, labels
+        self.binded, self.for_training = True, for_training
+        self.inputs_need_grad = inputs_need_grad
+        if shared_module is not None and shared_module.params_initialized:
+            self.set_params(*shared_module.get_params())
+        if self._preloaded is not None:
+            self.set_params(*self._preloaded)
+            self._preloaded = None
+
+    def _grad_reqs(self, for_training: bool, inputs_need_grad: bool, grad_req: str) -> dict:
+        reqs = {}
+        for name in self._symbol.list_arguments():
+            if name in self._data_names:
+                reqs[name] = grad_req if inputs_need_grad else "null"
+            elif name in self._label_names or name in self._fixed_param_names:
+                reqs[name] = "null"
+            else:
+                reqs[name] = grad_req if for_training else "null"
+        return reqs
+
+    # -- parameters -----------------------------------------------------------
+    def init_params(self, initializer: Any = init_mod.Uniform(0.01), arg_params: Any = None,
+                    aux_params: Any = None, allow_missing: bool = False,
+                    force_init: bool = False, allow_extra: bool = False) -> None:
+        """Initialize parameters, from given values where present."""
+        if self.params_initialized and not force_init:
+            self.logger.warning("Module.init_params: parameters already initialized; "
+                                "ignoring (pass force_init=True to reinitialize).")
+            return
+        self._require(binded=True, what="init_params")
+        attrs = self._symbol.attr_dict()
+        for names, given, target in ((self._param_names, arg_params, self._exec.arg_dict),
+                                     (self._aux_names, aux_params, self._exec.aux_dict)):
+            self._check_extra(given, names, allow_extra)
+            for name in names:
+                self._init_one(name, target[name], given, initializer, allow_missing, attrs)
+        self.params_initialized = True
+
+    def _check_extra(self, given: Any, names: list[str], allow_extra: bool) -> None:
+        extra = [k for k in (given or {}) if k not in names]
+        if extra and not allow_extra:
+            raise ParamError(f"Module.init_params: {extra[0]!r} is not a parameter of the "
+                             "symbol; pass allow_extra=True to ignore it.")
+
+    def _init_one(self, name: str, arr: NDArray, given: Any, initializer: Any,
+                  allow_missing: bool, attrs: dict) -> None:
+        if given is not None and name in given:
+            value = given[name]
+            data = value._data if isinstance(value, NDArray) else np.asarray(value)
+            if tuple(data.shape) != arr.shape:
+                raise ShapeError(f"Module.init_params: {name!r} was given shape "
+                                 f"{tuple(data.shape)} but the symbol needs {arr.shape}.")
+            arr._data = to_jax(data, arr.context, arr._data.dtype)
+            return
+        if given is not None and not allow_missing:
+            raise ParamError(f"Module.init_params: {name!r} is missing from the given "
+                             "parameters; pass allow_missing=True to initialize it.")
+        if initializer is None:
+            raise ParamError(f"Module.init_params: {name!r} needs an initializer.")
+        initializer(init_mod.InitDesc(name, attrs.get(name, {})), arr)
+
+    def get_params(self) -> tuple[dict, dict]:
+        """Copies of ``(arg_params, aux_params)``."""
+        self._require(binded=True, params=True, what="get_params")
+        copy = lambda a: NDArray(jnp.array(a._data, copy=True), a.context)  # noqa: E731
+        return ({n: copy(self._exec.arg_dict[n]) for n in self._param_names},
+                {n: copy(self._exec.aux_dict[n]) for n in self._aux_names})
+
+    def set_params(self, arg_params: Any, aux_params: Any, allow_missing: bool = False,
+                   force_init: bool = True, allow_extra: bool = False) -> None:
+        """Assign parameter values (shapes must match)."""
+        self.init_params(initializer=None, arg_params=arg_params, aux_params=aux_params,
+                         allow_missing=allow_missing, force_init=force_init,
+                         allow_extra=allow_extra)
+
+    # -- optimizer ------------------------------------------------------------
+    def init_optimizer(self, kvstore: Any = "local", optimizer: Any = "sgd",
+                       optimizer_params: Any = (("learning_rate", 0.01),),
+                       force_init: bool = False) -> None:
+        """Create the optimizer; ``rescale_grad`` defaults to 1/batch_size."""
+        self._require(binded=True, params=True, what="init_optimizer")
+        if self.optimizer_initialized and not force_init:
+            self.logger.warning("Module.init_optimizer: already initialized; ignoring.")
+            return
+        if isinstance(kvstore, str) and kvstore.startswith("dist"):
+            raise ParamError(f"Module.init_optimizer: kvstore={kvstore!r} is not supported; "
+                             "use 'local' or 'device' (multi-machine training is not built).")
+        batch_size = next(iter(self._data_shapes.values()))[0]
+        if isinstance(optimizer, str):
+            params = dict(optimizer_params)
+            params.setdefault("rescale_grad", 1.0 / batch_size)
+            idx2name = dict(enumerate(self._param_names))
+            optimizer = opt_mod.create(optimizer, sym=self._symbol,
+                                       param_idx2name=idx2name, **params)
+        elif abs(optimizer.rescale_grad - 1.0 / batch_size) > 1e-12:
+            self.logger.warning("Optimizer created manually outside Module but "
+                                "rescale_grad is not normalized to 1.0/batch_size/"
+                                "num_workers (%s vs. %s). Is this intended?",
+                                optimizer.rescale_grad, 1.0 / batch_size)
+        self._optimizer = optimizer
+        self._opt_state = optimizer.init_state(self._param_arrays())
+        self._num_update = getattr(optimizer, "begin_num_update", 0)
+        self.optimizer_initialized = True
+        if self._preload_states is not None:
+            self.load_optimizer_states(self._preload_states)
+            self._preload_states = None
+
+    def borrow_optimizer(self, shared_module: "Module") -> None:
+        """Use another module's optimizer (and its state)."""
+        self._optimizer = shared_module._optimizer
+        self._opt_state = shared_module._opt_state
+        self.optimizer_initialized = True
+
+    def _param_arrays(self) -> dict:
+        return {n: self._exec.arg_dict[n]._data for n in self._trainable()}
+
+    def _trainable(self) -> list[str]:
+        return [n for n in self._param_names if n not in self._fixed_param_names]
+
+    def _write_params(self, params: dict, aux: dict | None = None) -> None:
+        for name, value in params.items():
+            self._exec.arg_dict[name]._data = value
+        for name, value in (aux or {}).items():
+            if name in self._exec.aux_dict:
+                self._exec.aux_dict[name]._data = value
+
+    def next_lr(self) -> float:
+        """Advance the update count and return its scheduled learning rate."""
+        self._num_update += 1
+        self._optimizer.num_update = self._num_update
+        return float(self._optimizer.lr_at(self._num_update))
+
+    # -- computation ----------------------------------------------------------
+    def forward(self, data_batch: Any, is_train: bool | None = None) -> None:
+        """Run the executor on a batch (rebinding if the batch shape changed)."""
+        self._require(binded=True, params=True, what="forward")
+        is_train = self.for_training if is_train is None else is_train
+        inputs = self._batch_inputs(data_batch, with_labels=is_train or self.for_training)
+        shapes = {k: tuple(v.shape) for k, v in inputs.items()}
+        bound = {**self._data_shapes, **self._label_shapes}
+        if any(bound.get(k) != s for k, s in shapes.items()):
+            self._exec = self._exec.reshape(**{**bound, **shapes})
+            self._data_shapes.update({k: shapes[k] for k in self._data_shapes if k in shapes})
+            self._label_shapes.update({k: shapes[k] for k in self._label_shapes
+                                       if k in shapes})
+        self._last_pad = int(getattr(data_batch, "pad", 0) or 0)
+        self._exec.forward(is_train=is_train, **inputs)
+
+    def _batch_inputs(self, batch: Any, with_labels: bool) -> dict:
+        """Map a DataBatch's arrays onto data and label names."""
+        inputs = self._named(batch.data, getattr(batch, "provide_data", None),
+                             self._data_names, "data")
+        if with_labels and self._label_names and batch.label:
+            inputs.update(self._named(batch.label, getattr(batch, "provide_label", None),
+                                      self._label_names, "label"))
+        return inputs
+
+    @staticmethod
+    def _named(arrays: Any, descs: Any, names: list[str], what: str) -> dict:
+        arrays = as_list(arrays)
+        keys = [d[0] if isinstance(d, tuple) else d.name for d in descs] if descs else names
+        if len(arrays) != len(keys):
+            raise ShapeError(f"Module.forward: the batch has {len(arrays)} {what} arrays "
+                             f"but the module expects {len(keys)} ({keys}).")
+        return {k: a for k, a in zip(keys, arrays) if k in names}
+
+    def backward(self, out_grads: Any = None) -> None:
+        """Gradients of the last training forward."""
+        self._require(binded=True, params=True, what="backward")
+        self._exec.backward(out_grads)
+
+    def update(self) -> None:
+        """Apply the optimizer to the gradients of the last backward (compiled)."""
+        self._require(binded=True, params=True, optimizer=True, what="update")
+        params = self._param_arrays()
+        grads = {n: self._exec.grad_dict[n]._data for n in params}
+        lr = jnp.float32(self.next_lr())
+        opt = self._optimizer
+        update = cache.compiled("update", lambda: opt.apply, params, grads,
+                                self._opt_state, lr, store=self._compiled)
+        new_params, self._opt_state = update(params, grads, self._opt_state, lr)
+        self._write_params(new_params)
+
+    def update_metric(self, eval_metric: Any, labels: Any, pre_sliced: bool = False) -> None:
+        """Accumulate ``eval_metric`` on the last outputs (padded rows excluded)."""
+        outputs = self.get_outputs()
+        keep = outputs[0].shape[0] - self._last_pad
+        if self._last_pad:
+            labels = [NDArray(x._data[:keep], x.context) for x in as_list(labels)]
+            outputs = [NDArray(o._data[:keep], o.context) for o in outputs]
+        eval_metric.update(as_list(labels), outputs)
+
+    def get_outputs(self, merge_multi_context: bool = True) -> list[NDArray]:
+        """The outputs of the last forward."""
+        self._require(binded=True, params=True, what="get_outputs")
+        return self._exec.outputs
+
+    def get_input_grads(self, merge_multi_context: bool = True) -> list[NDArray]:
+        """Gradients w.r.t. the data inputs (bind with inputs_need_grad=True)."""
+        if not self.inputs_need_grad:
+            raise ParamError("Module.get_input_grads: bind with inputs_need_grad=True.")
+        return [self._exec.grad_dict[n] for n in self._data_names]
+
+    def _predict_array(self, data: Any, always_output_list: bool) -> Any:
+        value = data if isinstance(data, NDArray) else NDArray(
+            to_jax(np.asarray(data, np.float32), self._context[0]), self._context[0])
+        self._exec = self._exec.reshape(**{self._data_names[0]: value.shape})
+        outs = self._exec.forward(is_train=False, **{self._data_names[0]: value})
+        return outs if always_output_list or len(outs) > 1 else outs[0]
+
+    def train_epoch(self, epoch: int, train_data: Any, metric: Any,
+                    callbacks: list) -> None:
+        """Train one epoch on the compiled fast path (no logging, no reset)."""
+        self._runner.run(epoch, train_data, metric, callbacks)
+
+    # -- checkpoints ----------------------------------------------------------
+    def save_params(self, fname: str) -> None:
+        """Save parameters in MXNet's ``.params`` format (atomically)."""
+        arg_params, aux_params = self.get_params()
+        checkpoint.save_params(fname, arg_params, aux_params)
+
+    def load_params(self, fname: str) -> None:
+        """Load parameters saved by :meth:`save_params` (mxlite or MXNet)."""
+        arg_params, aux_params = checkpoint.split_params(load(fname), fname)
+        self.set_params(arg_params, aux_params)
+
+    def save_checkpoint(self, prefix: str, epoch: int, save_optimizer_states: bool = False,
+                        remove_amp_cast: bool = True) -> None:
+        """``prefix-symbol.json``, ``prefix-%04d.params`` (and ``.states``)."""
+        arg_params, aux_params = self.get_params()
+        checkpoint.save_checkpoint(prefix, epoch, self._symbol, arg_params, aux_params)
+        if save_optimizer_states:
+            self.save_optimizer_states(f"{prefix}-{int(epoch):04d}.states")
+
+    @classmethod
+    def load(cls, prefix: str, epoch: int, load_optimizer_states: bool = False,
+             **kwargs: Any) -> "Module":
+        """A Module from a checkpoint; parameters are set when it is bound."""
+        symbol, arg_params, aux_params = checkpoint.load_checkpoint(prefix, epoch)
+        module = cls(symbol=symbol, **kwargs)
+        module._preloaded = (arg_params, aux_params)
+        if load_optimizer_states:
+            module._preload_states = f"{prefix}-{int(epoch):04d}.states"
+        return module
+
+    def save_optimizer_states(self, fname: str) -> None:
+        """Write the optimizer state (no pickle) atomically."""
+        self._require(optimizer=True, what="save_optimizer_states")
+        checkpoint.save_states(fname, self._opt_state, self._num_update)
+
+    def load_optimizer_states(self, fname: str) -> None:
+        """Read a state file written by :meth:`save_optimizer_states`."""
+        self._require(optimizer=True, what="load_optimizer_states")
+        self._opt_state, self._num_update = checkpoint.load_states(fname, self._opt_state)
+        self._optimizer.num_update = self._num_update

@@ -1,0 +1,47 @@
+"""``mx.optimizer``: MXNet 1.9.1's optimizers on one pure JAX core.
+
+Each optimizer is one module defining its per-tensor rule; ``Optimizer``
+(``optimizer.py``) turns it into both the pure ``init_state``/``apply`` pair
+used by compiled training steps and MXNet's imperative ``create_state`` /
+``update`` / ``get_updater`` API. ``mx.optimizer.create('sgd', ...)`` looks
+names up in the registry (with a "did you mean" on a miss). MXNet.jl's
+spellings are ``JuliaSGD``/``JuliaADAM``, exported by the facade as ``mx.SGD``
+and ``mx.ADAM``.
+"""
+
+from __future__ import annotations
+
+from .adadelta import AdaDelta
+from .adagrad import AdaGrad
+from .adam import Adam
+from .adamw import AdamW
+from .ftml import FTML
+from .julia import JuliaADAM, JuliaSGD
+from .nag import NAG
+from .optimizer import Optimizer, create, register
+from .rmsprop import RMSProp
+from .sgd import SGD, ccSGD
+from .signum import Signum
+from .updater import Updater, dumps_state, get_updater, loads_state
+
+__all__ = [
+    "FTML",
+    "NAG",
+    "SGD",
+    "AdaDelta",
+    "AdaGrad",
+    "Adam",
+    "AdamW",
+    "JuliaADAM",
+    "JuliaSGD",
+    "Optimizer",
+    "RMSProp",
+    "Signum",
+    "Updater",
+    "ccSGD",
+    "create",
+    "dumps_state",
+    "get_updater",
+    "loads_state",
+    "register",
+]

@@ -94,12 +94,6 @@ class TestMXNetFiles:
         ours = json.loads(BUILDERS["lenet"]().tojson())
         assert without_row_ptr(ours) == without_row_ptr(fixture_json("lenet"))
 
-    @pytest.mark.xfail(
-        reason="BatchNorm declares no input_var_attrs, so its "
-        "moving_mean/moving_var variables lack MXNet's __init__ "
-        "attribute (FSetInputVarAttrOnCompose)",
-        strict=True,
-    )
     def test_our_bn_dropout_json_equals_mxnets(self) -> None:
         ours = json.loads(BUILDERS["bn_dropout"]().tojson())
         assert without_row_ptr(ours) == without_row_ptr(fixture_json("bn_dropout"))
@@ -337,12 +331,6 @@ class TestLegacyForm:
         out = [e.forward(is_train=False)[0].asnumpy() for e in exes]
         np.testing.assert_array_equal(out[0], out[1])
 
-    @pytest.mark.xfail(
-        reason="BatchNorm declares no input_var_attrs (MXNet's "
-        "FSetInputVarAttrOnCompose sets __init__ on its aux "
-        "variables)",
-        strict=True,
-    )
     def test_batchnorm_aux_init(self) -> None:
         for sym in (
             mx.sym.load_json(json.dumps(LEGACY)),

@@ -291,7 +291,7 @@ class TestConversion:
 
     def test_astype_bad_name_names_cast(self) -> None:
         with pytest.raises(
-            ParamError, match=r"Cast: dtype must be one of .*; got 'float31'"
+            ParamError, match=r"Cast: dtype must be a dtype name .*; got .float31."
         ):
             mx.nd.ones(2).astype("float31")
 

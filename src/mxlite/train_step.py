@@ -3,27 +3,39 @@
 ``TrainStep`` turns a graph function, an optimizer and a metric into pure
 functions of an explicit state pytree::
 
-    state = {"params", "aux", "opt", "metric", "step"}
+    state = {"params", "aux", "opt", "metric", "step", "labels"}
     step(state, inputs, lr, pad)            -> (state, outputs)   (one batch)
     steps(state, sources, idx, lrs, pads)   -> state   (k batches, lax.scan,
                                                         rows gathered on device)
 
 Forward, backward, optimizer update and metric accumulation happen inside
 one XLA computation; the state is donated, so parameters are updated in
-place; nothing is read back to the host.
+place; nothing is read back to the host. ``state["labels"]`` keeps the
+smallest and largest class label seen, so a label outside ``[0, classes)``
+is reported at the next sync point instead of silently training on it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+from jax.sharding import NamedSharding, PartitionSpec
 
 from .executor import cache
 
-__all__ = ["TrainStep"]
+__all__ = ["TrainStep", "LabelCheck"]
+
+
+class LabelCheck(NamedTuple):
+    """A class-label input: its name, class count and ignored value (or None)."""
+
+    name: str
+    classes: int
+    ignore: float | None
+    node: str
 
 
 class TrainStep:
@@ -37,11 +49,15 @@ class TrainStep:
         optimizer: an ``mxlite.optimizer.Optimizer`` (pure ``apply``).
         metric: an ``mxlite.metric.EvalMetric`` with ``update_state`` or None.
         uses_key: whether the graph draws random numbers.
+        label_checks: class-label inputs whose range is tracked.
+        batch_sharding: a ``jax.sharding.Sharding`` splitting batches over
+            devices (data parallel), or None for one device.
     """
 
     def __init__(self, graph: Callable, param_names: Sequence[str],
                  data_names: Sequence[str], label_names: Sequence[str], optimizer: Any,
-                 metric: Any = None, uses_key: bool = False) -> None:
+                 metric: Any = None, uses_key: bool = False,
+                 label_checks: Sequence[LabelCheck] = (), batch_sharding: Any = None) -> None:
         self.graph = graph
         self.param_names = tuple(param_names)
         self.data_names = tuple(data_names)
@@ -49,17 +65,30 @@ class TrainStep:
         self.optimizer = optimizer
         self.metric = metric
         self.uses_key = uses_key
+        self.label_checks = tuple(label_checks)
+        self.batch_sharding = batch_sharding
+        self._replicated = (None if batch_sharding is None else
+                            NamedSharding(batch_sharding.mesh, PartitionSpec()))
         self._compiled: dict = {}
+
+    def place(self, tree: Any) -> Any:
+        """Replicate arrays over the data-parallel devices (no-op on one device)."""
+        return tree if self._replicated is None else jax.device_put(tree, self._replicated)
 
     def init_state(self, params: dict, aux: dict, opt_state: Any, metric_state: Any,
                    step: int = 0) -> dict:
         """Assemble the state pytree (arrays are used as they are)."""
+        bounds = jnp.array([[jnp.inf, -jnp.inf]] * len(self.label_checks), jnp.float32)
         return {"params": dict(params), "aux": dict(aux), "opt": opt_state,
-                "metric": metric_state, "step": jnp.asarray(step, jnp.int32)}
+                "metric": metric_state, "step": jnp.asarray(step, jnp.int32),
+                "labels": bounds.reshape(len(self.label_checks), 2)}
 
     # -- the pure core ------------------------------------------------------
-    def _one(self, state: dict, inputs: dict, fixed: dict, lr, pad, key) -> dict:
+    def _one(self, state: dict, inputs: dict, fixed: dict, lr, pad, key):
         step_key = jax.random.fold_in(key, state["step"]) if self.uses_key else None
+        if self.batch_sharding is not None:
+            inputs = {k: jax.lax.with_sharding_constraint(v, self.batch_sharding)
+                      for k, v in inputs.items()}
 
         def forward(params):
             return self.graph({**fixed, **inputs, **params}, state["aux"], step_key, True)
@@ -67,14 +96,29 @@ class TrainStep:
         outs, pullback, new_aux = jax.vjp(forward, state["params"], has_aux=True)
         (grads,) = pullback([jnp.ones_like(o) for o in outs])
         params, opt = self.optimizer.apply(state["params"], grads, state["opt"], lr)
+        batch = outs[0].shape[0]
+        mask = jnp.arange(batch) < batch - pad
         metric_state = state["metric"]
         if self.metric is not None:
-            batch = outs[0].shape[0]
-            mask = (jnp.arange(batch) < batch - pad).astype(jnp.float32)
             labels = [inputs[n] for n in self.label_names]
-            metric_state = self.metric.update_state(metric_state, labels, outs, mask)
+            metric_state = self.metric.update_state(metric_state, labels, outs,
+                                                    mask.astype(jnp.float32))
         return {"params": params, "aux": {**state["aux"], **new_aux}, "opt": opt,
-                "metric": metric_state, "step": state["step"] + 1}, outs
+                "metric": metric_state, "step": state["step"] + 1,
+                "labels": self._label_bounds(state["labels"], inputs, mask)}, outs
+
+    def _label_bounds(self, bounds, inputs: dict, mask):
+        rows = []
+        for i, check in enumerate(self.label_checks):
+            label = inputs[check.name].astype(jnp.float32).reshape(mask.shape[0], -1)
+            keep = mask[:, None]
+            if check.ignore is not None:
+                keep = keep & (label != check.ignore)
+            low = jnp.min(jnp.where(keep, label, jnp.inf))
+            high = jnp.max(jnp.where(keep, label, -jnp.inf))
+            rows.append(jnp.stack([jnp.minimum(bounds[i, 0], low),
+                                   jnp.maximum(bounds[i, 1], high)]))
+        return jnp.stack(rows) if rows else bounds
 
     def _gathered(self, sources: dict, rows) -> dict:
         return {name: jnp.take(array, rows, axis=0) for name, array in sources.items()}
@@ -92,7 +136,8 @@ class TrainStep:
     def step(self, state: dict, inputs: dict, fixed: dict, lr: float, pad: int = 0,
              key: Any = None) -> tuple[dict, list]:
         """One batch given as arrays; returns (new state, outputs); state is donated."""
-        args = (state, inputs, fixed, jnp.float32(lr), jnp.int32(pad), _key(key))
+        args = self.place((state, inputs, fixed, jnp.float32(lr), jnp.int32(pad),
+                           _key(key)))
         exe = cache.compiled(
             "step", lambda: self._one, *args, donate_argnums=(0,), store=self._compiled)
         return exe(*args)
@@ -100,11 +145,24 @@ class TrainStep:
     def steps(self, state: dict, sources: dict, fixed: dict, idx: jax.Array,
               lrs: Sequence[float], pads: Sequence[int], key: Any = None) -> dict:
         """``len(idx)`` batches whose rows ``idx[i]`` are gathered on the device."""
-        args = (state, sources, fixed, jnp.asarray(idx, jnp.int32),
-                jnp.asarray(lrs, jnp.float32), jnp.asarray(pads, jnp.int32), _key(key))
+        args = self.place((state, sources, fixed, jnp.asarray(idx, jnp.int32),
+                           jnp.asarray(lrs, jnp.float32), jnp.asarray(pads, jnp.int32),
+                           _key(key)))
         exe = cache.compiled(
             "steps", lambda: self._scan, *args, donate_argnums=(0,), store=self._compiled)
         return exe(*args)
+
+    def bad_labels(self, state: dict) -> str | None:
+        """A message if a tracked label fell outside ``[0, classes)`` (syncs)."""
+        if not self.label_checks:
+            return None
+        bounds = jax.device_get(state["labels"])
+        for check, (low, high) in zip(self.label_checks, bounds):
+            if low < 0 or high >= check.classes:
+                return (f"labels in {check.name!r} range over [{low:g}, {high:g}] but "
+                        f"SoftmaxOutput {check.node!r} has {check.classes} classes; "
+                        f"labels must lie in [0, {check.classes}).")
+        return None
 
 
 def _key(key: Any) -> jax.Array:

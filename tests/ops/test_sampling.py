@@ -111,5 +111,5 @@ class TestSamplingErrors:
             _sample("normal", {})
 
     def test_bad_dtype(self):
-        with pytest.raises(ParamError, match="dtype must be one of"):
+        with pytest.raises(ParamError, match="dtype must be a dtype name"):
             get_op("normal").parse({"dtype": "int32"})

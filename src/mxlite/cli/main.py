@@ -1,27 +1,32 @@
 """The ``mxlite`` command: ``train``, ``predict`` and ``info``.
 
-Bad arguments print one line, ``mxlite <command>: error: ...``, and exit 2.
+Every error is one line on stderr, ``mxlite <command>: error: <what>``, with
+the exit codes of :mod:`mxlite.cli.errors`: 2 for a bad command line
+(argparse's convention), 1 for inputs that exist but cannot be used.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from ..base import MXNetError
 from . import info, predict, train
+from .errors import EXIT_FAILURE, EXIT_USAGE, UsageError
 
 __all__ = ["main", "build_parser", "UsageError"]
 
-
-class UsageError(Exception):
-    """A command-line mistake: reported on one line, exit code 2."""
+# NOTE: MXNet's log lines are logged by ``logging.info`` on the root logger
+# and MXNet's tutorials show them as ``INFO:root:Epoch[0] ...``.
+LOG_FORMAT = "%(levelname)s:%(name)s:%(message)s"
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
-        raise UsageError(f"{self.prog}: error: {message}")
+    def error(self, message: str) -> None:  # argparse would print the usage too
+        raise UsageError(message, prog=self.prog)
 
 
 def _positive(kind: type):
@@ -29,50 +34,124 @@ def _positive(kind: type):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}; got {text!r}") from None
-        if value <= 0:
+            raise argparse.ArgumentTypeError(
+                f"expected a {kind.__name__}; got {text!r}") from None
+        if not value > 0:
             raise argparse.ArgumentTypeError(f"must be > 0; got {text}")
         return value
 
     return parse
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an int; got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0; got {text}")
+    return value
+
+
+def _momentum(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a float; got {text!r}") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1); got {text}")
+    return value
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a seed network on the bundled MNIST",
+                       description="Train the seed tutorial's MLP or LeNet on MNIST, "
+                       "evaluate on the test set and write the checkpoint, "
+                       "metrics.json and learning_curve.png into --out.")
+    p.add_argument("--model", choices=["mlp", "lenet"], default="mlp")
+    p.add_argument("--epochs", type=_positive(int), default=10)
+    p.add_argument("--batch-size", type=_positive(int), default=100)
+    p.add_argument("--optimizer", default="sgd",
+                   help="any name of mx.optimizer.create (default: sgd)")
+    p.add_argument("--lr", type=_positive(float), default=0.1, help="learning rate")
+    p.add_argument("--momentum", type=_momentum, default=0.0)
+    p.add_argument("--ctx", choices=["cpu", "gpu"], default="cpu")
+    p.add_argument("--out", default="mxlite-out", help="output directory")
+    p.add_argument("--seed", type=_non_negative_int, default=42)
+    p.add_argument("--data-dir", default=None,
+                   help="directory of the MNIST IDX files (default: $MXLITE_DATA, "
+                   "else the copy bundled with mxlite)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (it is shown only on a terminal anyway)")
+
+
+def _add_predict(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("predict", help="classify digits with a checkpoint",
+                       description="Print the predicted digit of each image; without "
+                       "images, of a random sample of the MNIST test set, with its "
+                       "labels and accuracy.")
+    p.add_argument("--model-prefix", required=True,
+                   help="checkpoint prefix, e.g. mxlite-out/mlp")
+    p.add_argument("--epoch", type=_non_negative_int, required=True)
+    p.add_argument("images", nargs="*",
+                   help="IDX image files (plain or .gz) or 28x28 PNG files")
+    p.add_argument("--count", type=_positive(int), default=10,
+                   help="test images to sample when no files are given (default 10)")
+    p.add_argument("--seed", type=_non_negative_int, default=0,
+                   help="seed of the test-set sample")
+    p.add_argument("--ctx", choices=["cpu", "gpu"], default="cpu")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = _Parser(prog="mxlite", description="MXNet-style training on JAX/XLA.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    train = sub.add_parser("train", help="train on the bundled MNIST")
-    train.add_argument("--model", choices=["mlp", "lenet"], default="mlp")
-    train.add_argument("--epochs", type=_positive(int), default=10)
-    train.add_argument("--batch-size", type=_positive(int), default=100)
-    train.add_argument("--optimizer", default="sgd")
-    train.add_argument("--lr", type=_positive(float), default=0.1)
-    train.add_argument("--momentum", type=float, default=0.0)
-    train.add_argument("--ctx", choices=["cpu", "gpu"], default="cpu")
-    train.add_argument("--out", default="mxlite-out", help="output directory")
-    train.add_argument("--seed", type=int, default=42)
-    train.add_argument("--data-dir", default=None, help="MNIST IDX files (default: bundled)")
-    train.add_argument("--no-progress", action="store_true", help="no progress bar")
-    predict = sub.add_parser("predict", help="predict digits with a checkpoint")
-    predict.add_argument("--model-prefix", required=True)
-    predict.add_argument("--epoch", type=int, required=True)
-    predict.add_argument("images", nargs="*", help="IDX or 28x28 grayscale PNG files")
-    predict.add_argument("--count", type=_positive(int), default=10,
-                         help="test images to sample when no files are given")
-    predict.add_argument("--ctx", choices=["cpu", "gpu"], default="cpu")
-    sub.add_parser("info", help="versions and devices")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                metavar="{train,predict,info}")
+    _add_train(sub)
+    _add_predict(sub)
+    sub.add_parser("info", help="versions and the devices JAX finds")
     return parser
 
 
+@contextlib.contextmanager
+def _cli_logging() -> Iterator[None]:
+    """INFO lines to stderr for the length of one command; JAX's kept quiet."""
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script and ``python -m mxlite``."""
+    """Entry point of the console script and ``python -m mxlite``; the exit code."""
+    # NOTE: JAX logs "Unable to initialize backend 'tpu'" and the like at INFO.
+    logging.getLogger("jax").setLevel(logging.WARNING)
     commands = {"train": train.run, "predict": predict.run, "info": info.run}
+    prog = "mxlite"
     try:
         args = build_parser().parse_args(argv)
-        return commands[args.command](args)
+        prog = f"mxlite {args.command}"
+        with _cli_logging():
+            return commands[args.command](args)
     except UsageError as err:
-        print(err, file=sys.stderr)
-        return 2
-    except (MXNetError, FileNotFoundError) as err:
-        print(f"mxlite: error: {err}", file=sys.stderr)
-        return 1
+        print(_one_line(f"{err.prog or prog}: error: {err}"), file=sys.stderr)
+        return EXIT_USAGE
+    except (MXNetError, OSError) as err:
+        print(_one_line(f"{prog}: error: {err}"), file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except SystemExit as done:  # --help
+        return done.code if isinstance(done.code, int) else EXIT_USAGE

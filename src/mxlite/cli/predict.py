@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import glob
+import os
 
 import numpy as np
 
-from .. import context, module
+from .. import context, io, module
 from ..base import FormatError
 from ..datasets import load_mnist, read_idx
-from .main import UsageError
+from .errors import UsageError
+from .train import device_context
 
 __all__ = ["run", "load_images"]
 
+_BATCH = 100
+
 
 def _png(path: str) -> np.ndarray:
-    import matplotlib.image  # noqa: PLC0415  (optional heavy dependency, only for PNGs)
+    import matplotlib.image  # noqa: PLC0415  (heavy, and only needed for PNGs)
 
     try:
         image = matplotlib.image.imread(path)
@@ -33,40 +38,82 @@ def _png(path: str) -> np.ndarray:
     return image / 255.0 if image.max() > 1.0 else image
 
 
-def load_images(paths: list[str]) -> np.ndarray:
-    """Stack IDX (N, 28, 28) or PNG files into a (N, 1, 28, 28) float batch."""
-    batches = []
+def _idx(path: str) -> np.ndarray:
+    data = read_idx(path)
+    if data.ndim != 3 or data.shape[1:] != (28, 28):
+        raise FormatError(f"{path}: expected IDX images of shape (N, 28, 28); got "
+                          f"{data.shape}. Is it a label file?")
+    return data.astype(np.float32) / 255.0
+
+
+def load_images(paths: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Stack IDX (N, 28, 28) or PNG files into a (N, 1, 28, 28) batch in [0, 1].
+
+    Returns the batch and a name for each image (``file`` or ``file[i]``).
+    Pixels are scaled by 1/255, as ``mx.test_utils.get_mnist`` does.
+    """
+    batches, names = [], []
     for path in paths:
         if path.lower().endswith(".png"):
             batches.append(_png(path)[None])
+            names.append(path)
             continue
-        data = read_idx(path)
-        if data.ndim != 3 or data.shape[1:] != (28, 28):
-            raise FormatError(f"{path}: expected IDX images of shape (N, 28, 28); got "
-                              f"{data.shape}.")
-        batches.append(data.astype(np.float32) / 255.0)
-    return np.concatenate(batches)[:, None, :, :]
+        data = _idx(path)
+        batches.append(data)
+        names.extend(f"{path}[{i}]" for i in range(len(data)))
+    return np.concatenate(batches)[:, None, :, :], names
+
+
+def _checkpoint_files(prefix: str, epoch: int) -> None:
+    wanted = [f"{prefix}-symbol.json", f"{prefix}-{epoch:04d}.params"]
+    missing = [path for path in wanted if not os.path.isfile(path)]
+    if not missing:
+        return
+    epochs = sorted(p[len(prefix) + 1:-len(".params")]
+                    for p in glob.glob(f"{glob.escape(prefix)}-[0-9][0-9][0-9][0-9].params"))
+    found = f"epochs found: {', '.join(e.lstrip('0') or '0' for e in epochs)}" \
+        if epochs else "no checkpoint with this prefix"
+    raise UsageError(f"--model-prefix {prefix} --epoch {epoch}: no such file "
+                     f"{missing[0]} ({found})")
+
+
+def _inputs(args: argparse.Namespace) -> tuple[np.ndarray, list[str], np.ndarray | None]:
+    if args.images:
+        absent = [p for p in args.images if not os.path.isfile(p)]
+        if absent:
+            raise UsageError(f"{absent[0]}: no such file")
+        images, names = load_images(args.images)
+        return images, names, None
+    mnist = load_mnist()
+    n_test = len(mnist["test_label"])
+    rows = np.random.default_rng(args.seed).choice(n_test, min(args.count, n_test),
+                                                   replace=False)
+    return (mnist["test_data"][rows], [f"test[{i}]" for i in rows],
+            mnist["test_label"][rows])
+
+
+def _predict(args: argparse.Namespace, ctx: context.Context,
+             images: np.ndarray) -> np.ndarray:
+    mod = module.Module.load(args.model_prefix, args.epoch, context=ctx)
+    with ctx:
+        batches = io.NDArrayIter(images, batch_size=min(_BATCH, len(images)))
+    mod.bind(data_shapes=batches.provide_data, for_training=False)
+    return mod.predict(batches).asnumpy()
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print one prediction per image; return 0."""
-    if args.ctx == "gpu" and context.num_gpus() == 0:
-        raise UsageError("mxlite predict: error: --ctx gpu: JAX found no GPU")
-    ctx = context.gpu() if args.ctx == "gpu" else context.cpu()
-    labels = None
-    if args.images:
-        images = load_images(args.images)
-    else:
-        mnist = load_mnist()
-        images = mnist["test_data"][:args.count]
-        labels = mnist["test_label"][:args.count]
-    mod = module.Module.load(args.model_prefix, args.epoch, context=ctx)
-    mod.bind(data_shapes=[("data", images.shape)], for_training=False)
-    probs = mod.predict(images).asnumpy()
+    """Print one prediction per image (and the accuracy on test images); return 0."""
+    ctx = device_context(args.ctx, "mxlite predict")
+    _checkpoint_files(args.model_prefix, args.epoch)
+    images, names, labels = _inputs(args)
+    probs = _predict(args, ctx, images)
+    width = max(len(n) for n in names)
     for i, row in enumerate(probs):
-        truth = "" if labels is None else f"  (label {int(labels[i])})"
-        print(f"{i:4d}: {int(row.argmax())}  p={row.max():.4f}{truth}")
+        truth = "" if labels is None else f"  label {int(labels[i])}"
+        print(f"{names[i]:{width}s}  predicted {int(row.argmax())}  "
+              f"p={row.max():.4f}{truth}")
     if labels is not None:
-        print(f"accuracy on {len(labels)} test images: "
-              f"{float((probs.argmax(1) == labels).mean()):.4f}")
+        correct = int((probs.argmax(1) == labels).sum())
+        print(f"accuracy on {len(labels)} test images: {correct / len(labels):.4f} "
+              f"({correct}/{len(labels)})")
     return 0

@@ -4,20 +4,27 @@ With an in-memory iterator (``device_epoch()``), the whole epoch's batches
 are gathered on the device inside ``lax.scan``; the host only wakes up where
 a batch callback needs a value (every ``frequent`` batches for Speedometer)
 or at the end of the epoch. Other iterators get one compiled call per batch.
+With several device contexts, batches are split across the devices (data
+parallel) and the parameters are replicated.
 """
 
 from __future__ import annotations
 
+from math import prod
 from typing import Any
 
 import jax
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .. import random
+from ..base import ParamError, ShapeError
 from ..callback import BatchEndParam
 from ..executor.compiler import needs_key
-from ..train_step import TrainStep
+from ..symbol.graph import topo_order
+from ..train_step import LabelCheck, TrainStep
 
-__all__ = ["EpochRunner", "chunk_bounds"]
+__all__ = ["EpochRunner", "chunk_bounds", "label_checks"]
 
 
 def chunk_bounds(n_batches: int, callbacks: list) -> list[tuple[int, int]]:
@@ -42,6 +49,37 @@ def chunk_bounds(n_batches: int, callbacks: list) -> list[tuple[int, int]]:
     return bounds
 
 
+def label_checks(module: Any) -> list[LabelCheck]:
+    """The class-label inputs of the module's SoftmaxOutput heads."""
+    symbol = module._symbol
+    nodes = [n for n in topo_order(symbol._heads)
+             if n.op is not None and n.op.name == "SoftmaxOutput"
+             and not (n.params.multi_output or n.params.preserve_shape)
+             and n.inputs[1][0].op is None and n.inputs[1][0].name in module._label_names]
+    if not nodes:
+        return []
+    internals = symbol.get_internals()
+    _, out_shapes, _ = internals.infer_shape_partial(**module._data_shapes,
+                                                     **module._label_shapes)
+    shapes = dict(zip(internals.list_outputs(), out_shapes))
+    checks = []
+    for node in nodes:
+        shape = shapes.get(f"{node.name}_output") or ()
+        if len(shape) >= 2:
+            ignore = node.params.ignore_label if node.params.use_ignore else None
+            checks.append(LabelCheck(node.inputs[1][0].name, prod(shape[1:]), ignore,
+                                     node.name))
+    return checks
+
+
+def _shardings(contexts: list) -> Any:
+    """A sharding splitting the batch over the distinct devices, or None."""
+    devices = list(dict.fromkeys(ctx.jax_device for ctx in contexts))
+    if len(devices) < 2:
+        return None
+    return NamedSharding(Mesh(np.array(devices), ("batch",)), PartitionSpec("batch"))
+
+
 class EpochRunner:
     """Runs training epochs for a Module through :class:`TrainStep`."""
 
@@ -55,25 +93,34 @@ class EpochRunner:
         device_metric = metric if getattr(metric, "device_capable", False) else None
         owner = (m._optimizer, device_metric, m._exec._graph)
         if self._trainer is None or any(a is not b for a, b in zip(owner, self._built_for)):
+            batch_sharding = _shardings(m._context)
             self._trainer = TrainStep(
                 m._exec._graph, m._trainable(), m._data_names, m._label_names,
-                m._optimizer, device_metric, uses_key=needs_key(m._symbol._heads))
+                m._optimizer, device_metric, uses_key=needs_key(m._symbol._heads),
+                label_checks=label_checks(m), batch_sharding=batch_sharding)
             self._built_for = owner
         return self._trainer
 
-    def _state(self, trainer: TrainStep, metric: Any) -> dict:
+    def _state(self, trainer: TrainStep, metric: Any, labels: Any) -> dict:
         m = self.module
         aux = {n: m._exec.aux_dict[n]._data for n in m._aux_names}
         metric_state = metric.get_state() if trainer.metric is not None else None
-        return trainer.init_state(m._param_arrays(), aux, m._opt_state, metric_state,
-                                  m._num_update)
+        state = trainer.init_state(m._param_arrays(), aux, m._opt_state, metric_state,
+                                   m._num_update)
+        if labels is not None:
+            state["labels"] = labels
+        return state
 
-    def _sync(self, state: dict, metric: Any) -> None:
+    def _sync(self, trainer: TrainStep, state: dict, metric: Any) -> Any:
         m = self.module
-        m._write_params(state["params"], state["aux"])
+        params, aux = state["params"], state["aux"]
+        if trainer.batch_sharding is not None:  # the executor runs on the first device
+            params, aux = jax.device_put((params, aux), m._context[0].jax_device)
+        m._write_params(params, aux)
         m._opt_state = state["opt"]
         if state["metric"] is not None:
             metric.set_state(state["metric"])
+        return state["labels"]
 
     def _fixed(self) -> dict:
         m = self.module
@@ -81,48 +128,64 @@ class EpochRunner:
 
     def run(self, epoch: int, train_data: Any, metric: Any, callbacks: list) -> None:
         """Train one epoch, calling ``callbacks`` with MXNet's BatchEndParam."""
+        trainer = self._trainer_for(metric)
         source = getattr(train_data, "device_epoch", None)
         device = source() if source is not None else None
         if device is None:
-            self._run_batches(epoch, train_data, metric, callbacks)
+            last = self._run_batches(trainer, epoch, train_data, metric, callbacks)
         else:
-            self._run_device(epoch, device, metric, callbacks)
+            last = self._run_device(trainer, epoch, device, metric, callbacks)
+        if last is not None:
+            problem = trainer.bad_labels({"labels": last})
+            if problem:
+                raise ParamError(f"Module.fit (epoch {epoch}): {problem}")
 
-    def _run_device(self, epoch: int, device: Any, metric: Any, callbacks: list) -> None:
+    def _check_batch(self, trainer: TrainStep, batch_size: int) -> None:
+        if trainer.batch_sharding is not None:
+            n = len(trainer.batch_sharding.mesh.devices)
+            if batch_size % n:
+                raise ShapeError(f"Module.fit: batch size {batch_size} does not split "
+                                 f"evenly over {n} devices.")
+
+    def _run_device(self, trainer: TrainStep, epoch: int, device: Any, metric: Any,
+                    callbacks: list) -> Any:
         m = self.module
-        trainer = self._trainer_for(metric)
+        self._check_batch(trainer, int(device.indices.shape[1]))
         names = set(m._data_names) | set(m._label_names)
-        sources = {k: v for k, v in {**device.data, **device.label}.items() if k in names}
+        sources = trainer.place({k: v for k, v in {**device.data, **device.label}.items()
+                                 if k in names})
         key = random.next_key() if trainer.uses_key else None
-        fixed = self._fixed()
+        fixed, labels = self._fixed(), None
         for start, stop in chunk_bounds(int(device.indices.shape[0]), callbacks):
             lrs = [m.next_lr() for _ in range(stop - start)]
-            state = self._state(trainer, metric)
-            state = trainer.steps(state, sources, fixed, device.indices[start:stop], lrs,
-                                  device.pad[start:stop], key)
-            self._sync(state, metric)
+            state = trainer.steps(self._state(trainer, metric, labels), sources, fixed,
+                                  device.indices[start:stop], lrs, device.pad[start:stop],
+                                  key)
+            labels = self._sync(trainer, state, metric)
             if callbacks:  # they are here because they read a value or a clock
                 jax.block_until_ready(state)
             for nbatch in range(start, stop):
                 self._callbacks(callbacks, epoch, nbatch, metric)
+        return labels
 
-    def _run_batches(self, epoch: int, train_data: Any, metric: Any,
-                     callbacks: list) -> None:
+    def _run_batches(self, trainer: TrainStep, epoch: int, train_data: Any, metric: Any,
+                     callbacks: list) -> Any:
         m = self.module
-        trainer = self._trainer_for(metric)
         key = random.next_key() if trainer.uses_key else None
-        fixed = self._fixed()
+        fixed, labels = self._fixed(), None
         for nbatch, batch in enumerate(train_data):
             inputs = {k: v._data for k, v in m._batch_inputs(batch, True).items()}
+            self._check_batch(trainer, next(iter(inputs.values())).shape[0])
             pad = int(batch.pad or 0)
-            state, outs = trainer.step(self._state(trainer, metric), inputs, fixed,
+            state, outs = trainer.step(self._state(trainer, metric, labels), inputs, fixed,
                                        m.next_lr(), pad, key)
-            self._sync(state, metric)
+            labels = self._sync(trainer, state, metric)
             if trainer.metric is None:
                 m._exec._set_outputs(outs)
                 m._last_pad = pad
                 m.update_metric(metric, batch.label)
             self._callbacks(callbacks, epoch, nbatch, metric)
+        return labels
 
     @staticmethod
     def _callbacks(callbacks: list, epoch: int, nbatch: int, metric: Any) -> None:

@@ -111,11 +111,16 @@ class Float(Param):
     kind = "a float"
 
     def __init__(self, name: str, default: Any = REQUIRED, doc: str = "",
-                 lower: float | None = None, optional: bool = False) -> None:
+                 lower: float | None = None, optional: bool = False,
+                 upper: float | None = None) -> None:
         super().__init__(name, default, doc, optional)
-        self.lower = lower
+        self.lower, self.upper = lower, upper
 
     def describe(self) -> str:
+        if self.lower is not None and self.upper is not None:
+            return f"a float in [{self.lower:g}, {self.upper:g}]"
+        if self.upper is not None:
+            return f"a float <= {self.upper:g}"
         return "a float" + (f" >= {self.lower}" if self.lower is not None else "")
 
     def _parse(self, value: Any) -> float:
@@ -130,6 +135,8 @@ class Float(Param):
             raise _Invalid
         value = float(value)
         if self.lower is not None and value < self.lower:
+            raise _Invalid
+        if self.upper is not None and value > self.upper:
             raise _Invalid
         return value
 
@@ -197,15 +204,22 @@ _DTYPES = ("float32", "float64", "float16", "bfloat16", "uint8", "int8", "int32"
 
 
 class DType(Param):
+    """A dtype name; NumPy dtypes (``np.float32``) are accepted too."""
+
+    def __init__(self, name: str, choices: tuple[str, ...] | None = None,
+                 default: Any = REQUIRED, doc: str = "", optional: bool = False) -> None:
+        super().__init__(name, default, doc, optional)
+        self.choices = tuple(choices) if choices else _DTYPES
+
     def describe(self) -> str:
-        return "a dtype name (" + ", ".join(_DTYPES) + ")"
+        return "a dtype name (" + ", ".join(self.choices) + ")"
 
     def _parse(self, value: Any) -> str:
         try:
             name = value if isinstance(value, str) else np.dtype(value).name
         except TypeError as err:
             raise _Invalid from err
-        if name not in _DTYPES:
+        if name not in self.choices:
             raise _Invalid
         return name
 

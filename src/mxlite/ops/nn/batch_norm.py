@@ -111,4 +111,7 @@ register_op(
     infer_type=_infer_type,
     needs_train=True,
     lower=_lower,
+    # MXNet marks the moving statistics' variables with their initializers.
+    extra={"input_var_attrs": {"moving_mean": {"__init__": '["zero", {}]'},
+                               "moving_var": {"__init__": '["one", {}]'}}},
 )

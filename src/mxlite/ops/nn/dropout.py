@@ -11,19 +11,8 @@ import jax
 import jax.numpy as jnp
 
 from ...base import ShapeError
-from ..params import Bool, Enum, Float, Shape, _Invalid
+from ..params import Bool, Enum, Float, Shape
 from ..registry import register_op
-
-
-class _Probability(Float):
-    def describe(self) -> str:
-        return "a float in [0, 1]"
-
-    def _parse(self, value):
-        value = super()._parse(value)
-        if not 0.0 <= value <= 1.0:
-            raise _Invalid
-        return value
 
 
 def _mask_shape(p, shape):
@@ -62,7 +51,8 @@ register_op(
     doc="Apply dropout: zero elements with probability p in training and scale the "
         "kept ones by 1/(1-p); identity in inference unless mode='always'.",
     params=[
-        _Probability("p", default=0.5, doc="Fraction of the input dropped in training."),
+        Float("p", default=0.5, lower=0.0, upper=1.0,
+              doc="Fraction of the input dropped in training."),
         Enum("mode", ("training", "always"), default="training",
              doc="Drop only in training, or also in inference."),
         Shape("axes", default=(), doc="Axes along which one mask value is shared."),

@@ -12,21 +12,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...base import DTypeError, ShapeError
-from ..params import Bool, Enum, Float, Int, _Invalid
+from ..params import Bool, DType, Enum, Float, Int, _Invalid
 from ..registry import register_op
 from ..shape import normalize_axis
 
-
-class _DTypeEnum(Enum):
-    """An Enum of dtype names that also accepts NumPy dtypes (np.float32)."""
-
-    def _parse(self, value):
-        if not isinstance(value, str):
-            try:
-                value = np.dtype(value).name
-            except TypeError as err:
-                raise _Invalid from err
-        return super()._parse(value)
 
 
 class _NoLength(Bool):
@@ -45,7 +34,7 @@ def _params(use_length):
     return [
         Int("axis", default=-1, doc="The axis to normalize over."),
         Float("temperature", default=None, doc="Divide the input by this first."),
-        _DTypeEnum(
+        DType(
             "dtype",
             ("float16", "float32", "float64"),
             default=None,

@@ -10,20 +10,9 @@ import jax
 import numpy as np
 
 from ...base import ParamError
-from ..params import Enum, Float, Shape, Str, _Invalid
+from ..params import DType, Float, Shape, Str
 from ..registry import register_op
 
-
-class _DTypeEnum(Enum):
-    """An Enum of dtype names that also accepts NumPy dtypes (np.float32)."""
-
-    def _parse(self, value):
-        if not isinstance(value, str):
-            try:
-                value = np.dtype(value).name
-            except TypeError as err:
-                raise _Invalid from err
-        return super()._parse(value)
 
 
 def _common(doc_shape):
@@ -35,7 +24,7 @@ def _common(doc_shape):
             doc="Device context; accepted for MXNet files and ignored "
             "(the executor places the result).",
         ),
-        _DTypeEnum(
+        DType(
             "dtype",
             ("float16", "float32", "float64"),
             default=None,

@@ -12,21 +12,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...base import ShapeError
-from ..params import Bool, Enum, Float, Int, _Invalid
+from ..params import Bool, DType, Enum, Float, Int
 from ..registry import register_op
 from ..shape import normalize_axis
 
-
-class _DTypeEnum(Enum):
-    """An Enum of dtype names that also accepts NumPy dtypes (np.float32)."""
-
-    def _parse(self, value):
-        if not isinstance(value, str):
-            try:
-                value = np.dtype(value).name
-            except TypeError as err:
-                raise _Invalid from err
-        return super()._parse(value)
 
 
 def _index_types(p, in_types, n_out, n_aux):
@@ -62,7 +51,7 @@ register_op(
         Int("depth", lower=0, doc="Size of the one-hot axis."),
         Float("on_value", default=1.0, doc="Value at the index."),
         Float("off_value", default=0.0, doc="Value elsewhere."),
-        _DTypeEnum(
+        DType(
             "dtype",
             _ONE_HOT_DTYPES,
             default="float32",
@@ -235,7 +224,7 @@ register_op(
             doc="What to return; 'both' returns (value, indices).",
         ),
         Bool("is_ascend", default=False, doc="Select the smallest instead."),
-        _DTypeEnum(
+        DType(
             "dtype",
             ("float16", "float32", "float64", "int32", "int64", "uint8"),
             default="float32",

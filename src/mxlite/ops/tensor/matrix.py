@@ -14,21 +14,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...base import DTypeError, ShapeError
-from ..params import Bool, Enum, Float, Int, Param, Shape, _Invalid
+from ..params import Bool, DType, Enum, Float, Int, Param, Shape, _Invalid
 from ..registry import register_op
 from ..shape import known, normalize_axis
 
-
-class _DTypeEnum(Enum):
-    """An Enum of dtype names that also accepts NumPy dtypes (np.float32)."""
-
-    def _parse(self, value):
-        if not isinstance(value, str):
-            try:
-                value = np.dtype(value).name
-            except TypeError as err:
-                raise _Invalid from err
-        return super()._parse(value)
 
 
 class _IndexTuple(Param):
@@ -265,7 +254,7 @@ register_op(
     aliases=("cast",),
     doc="Cast to another dtype (floats truncate toward 0).",
     params=[
-        _DTypeEnum("dtype", _CAST_DTYPES, doc="Output dtype."),
+        DType("dtype", _CAST_DTYPES, doc="Output dtype."),
     ],
     infer_shape=_same,
     infer_type=lambda p, t, n_out, n_aux: (t, [p.dtype], []),

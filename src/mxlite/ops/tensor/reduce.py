@@ -11,21 +11,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...base import ShapeError
-from ..params import Bool, Enum, Int, Shape, _Invalid
+from ..params import Bool, DType, Int, Shape, _Invalid
 from ..registry import register_op
 from ..shape import normalize_axis
 
-
-class _DTypeEnum(Enum):
-    """An Enum of dtype names that also accepts NumPy dtypes (np.float32)."""
-
-    def _parse(self, value):
-        if not isinstance(value, str):
-            try:
-                value = np.dtype(value).name
-            except TypeError as err:
-                raise _Invalid from err
-        return super()._parse(value)
 
 
 class _Ord(Int):
@@ -176,7 +165,7 @@ register_op(
             allow_negative=True,
             doc="Axes to reduce (int or tuple); None reduces every axis.",
         ),
-        _DTypeEnum(
+        DType(
             "out_dtype",
             ("float16", "float32", "float64", "int32", "int64", "int8"),
             default=None,

@@ -17,7 +17,8 @@ from . import initializer as init
 from . import testing as test_utils
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu, num_gpus
-from .model import FeedForward, fit, predict
+from .model import (FeedForward, every_n_batch, every_n_epoch, fit, load_checkpoint,
+                    predict, save_checkpoint, speedometer)
 from .optimizer import JuliaADAM as ADAM
 from .optimizer import JuliaSGD as SGD
 from .symbol import Group, Variable, chain, var
@@ -33,7 +34,8 @@ __all__ = ["autograd", "base", "callback", "checkpoint", "context", "executor",
            "initializer", "init", "io", "lr_scheduler", "metric", "model", "module", "mod",
            "ndarray", "nd", "optimizer", "random", "symbol", "sym", "test_utils", "name",
            "MXNetError", "Context", "cpu", "gpu", "num_gpus", "current_context",
-           "FeedForward", "fit", "predict", "SGD", "ADAM", "Variable", "var", "Group",
+           "FeedForward", "fit", "predict", "SGD", "ADAM", "every_n_epoch",
+           "every_n_batch", "speedometer", "save_checkpoint", "load_checkpoint", "Variable", "var", "Group",
            "chain"]
 
 

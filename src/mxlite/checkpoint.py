@@ -8,8 +8,8 @@ and read without pickle; a corrupt or hostile file raises FormatError.
 
 from __future__ import annotations
 
+import logging
 import os
-
 from typing import Any
 
 import jax
@@ -22,8 +22,16 @@ from .ndarray.serialization import load_arrays, save_arrays
 from .symbol import Symbol
 from .symbol import load as load_symbol
 
-__all__ = ["save_checkpoint", "load_checkpoint", "load_params", "save_params",
-           "params_file", "symbol_file", "save_states", "load_states"]
+__all__ = [
+    "load_checkpoint",
+    "load_params",
+    "load_states",
+    "params_file",
+    "save_checkpoint",
+    "save_params",
+    "save_states",
+    "symbol_file",
+]
 
 
 def symbol_file(prefix: str) -> str:
@@ -44,11 +52,18 @@ def save_params(fname: str | os.PathLike, arg_params: dict[str, NDArray],
     save(fname, payload)
 
 
-def save_checkpoint(prefix: str, epoch: int, symbol: Symbol, arg_params: dict,
+def save_checkpoint(prefix: str, epoch: int, symbol: Symbol | None, arg_params: dict,
                     aux_params: dict, remove_amp_cast: bool = True) -> None:
-    """Save the symbol and the parameters of ``epoch`` (MXNet's file names)."""
-    symbol.save(symbol_file(prefix))
-    save_params(params_file(prefix, epoch), arg_params, aux_params)
+    """Save the symbol and the parameters of ``epoch`` (MXNet's file names).
+
+    Each file is replaced atomically; ``symbol=None`` writes only the
+    parameters. Logs ``Saved checkpoint to "prefix-0001.params"`` as MXNet.
+    """
+    if symbol is not None:
+        symbol.save(symbol_file(prefix))
+    fname = params_file(prefix, epoch)
+    save_params(fname, arg_params, aux_params)
+    logging.info('Saved checkpoint to "%s"', fname)  # noqa: LOG015 (MXNet's root logger)
 
 
 def split_params(loaded: dict | list, fname: str) -> tuple[dict, dict]:
@@ -95,7 +110,9 @@ def save_states(fname: str | os.PathLike, opt_state: Any, num_update: int) -> No
 
     Keys are the pytree paths (``['fc1_weight'].mom``); no pickle is involved.
     """
-    payload = {k: np.asarray(v) for k, v in _flat_state(opt_state).items()}
+    # NOTE: MXNet's record format has no 0-d arrays, so scalars (the update
+    # count) are stored with shape (1,) and reshaped back on load.
+    payload = {k: np.atleast_1d(np.asarray(v)) for k, v in _flat_state(opt_state).items()}
     payload[_NUM_UPDATE] = np.asarray([num_update], np.int64)
     save_arrays(fname, payload)
 
@@ -104,8 +121,14 @@ def load_states(fname: str | os.PathLike, template: Any) -> tuple[Any, int]:
     """Read a state file into the structure of ``template``; check every key."""
     loaded = load_arrays(fname)
     if not isinstance(loaded, dict) or _NUM_UPDATE not in loaded:
-        raise FormatError(f"{fname}: not an mxlite optimizer state file.")
-    num_update = int(loaded.pop(_NUM_UPDATE)[0])
+        raise FormatError(f"{fname}: not an mxlite optimizer state file (no "
+                          f"{_NUM_UPDATE!r} entry); save it with "
+                          "Module.save_optimizer_states.")
+    count = loaded.pop(_NUM_UPDATE)
+    if count.shape != (1,) or count.dtype.kind not in "iu":
+        raise FormatError(f"{fname}: {_NUM_UPDATE!r} must be one integer; got an "
+                          f"array of shape {count.shape} and dtype {count.dtype}.")
+    num_update = int(count[0])
     wanted = _flat_state(template)
     if set(loaded) != set(wanted):
         missing = sorted(set(wanted) - set(loaded))[:3]
@@ -117,6 +140,8 @@ def load_states(fname: str | os.PathLike, template: Any) -> tuple[Any, int]:
     new_leaves = []
     for path, leaf in zip(paths, leaves):
         value = loaded[path]
+        if np.ndim(leaf) == 0 and value.shape == (1,):
+            value = value.reshape(())
         if value.shape != tuple(np.shape(leaf)):
             raise FormatError(f"{fname}: state {path} has shape {value.shape}; "
                               f"expected {tuple(np.shape(leaf))}.")

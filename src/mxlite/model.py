@@ -15,7 +15,9 @@ step, with MXNet.jl v0.1's log lines::
 
 Differences from MXNet.jl, on purpose: validation runs in inference mode
 (MXNet.jl ran it with ``is_train=true``, so Dropout was active) and may use
-any batch size; padded rows are never counted in metrics.
+any batch size; padded rows are never counted in metrics; ``predict`` returns
+one row per example (MXNet.jl: one column); v0.2's ``Finish training on``
+line is not logged (v0.1, the seed's version, had none).
 """
 
 from __future__ import annotations
@@ -27,15 +29,24 @@ from typing import Any
 
 import numpy as np
 
-from . import checkpoint, metric as metric_mod
+from . import checkpoint
+from . import metric as metric_mod
 from .base import ParamError
 from .context import Context, cpu
 from .initializer import Uniform
 from .module import Module
 from .module.base_module import as_list
 
-__all__ = ["FeedForward", "fit", "predict", "save_checkpoint", "load_checkpoint",
-           "every_n_epoch", "every_n_batch", "speedometer"]
+__all__ = [
+    "FeedForward",
+    "every_n_batch",
+    "every_n_epoch",
+    "fit",
+    "load_checkpoint",
+    "predict",
+    "save_checkpoint",
+    "speedometer",
+]
 
 logger = logging.getLogger("mxlite.model")
 
@@ -58,31 +69,57 @@ class _JuliaCallback:
 
 
 def every_n_epoch(fn: Callable, n: int, call_on_0: bool = False) -> _JuliaCallback:
-    """Call ``fn(model, epoch, metric)`` every ``n`` epochs."""
+    """Call ``fn(model, epoch, metric)`` every ``n`` epochs (epochs count from 1).
+
+    ``metric`` is the epoch's training ``[(name, value)]``, as MXNet.jl's
+    ``get(eval_metric)``. With ``call_on_0`` it is also called before the first
+    epoch, with epoch 0 and an empty metric list.
+    """
     return _JuliaCallback("epoch", fn, n, call_on_0)
 
 
 def every_n_batch(fn: Callable, n: int, call_on_0: bool = False) -> _JuliaCallback:
-    """Call ``fn(batch_count, metric)`` every ``n`` batches."""
+    """Call ``fn(batch_count, metric)`` every ``n`` batches of each epoch.
+
+    Batches count from 1 in each epoch; with ``call_on_0`` ``fn`` is also called
+    with 0 at the start of every epoch (MXNet.jl's "iteration 0").
+    """
     return _JuliaCallback("batch", fn, n, call_on_0)
 
 
 def speedometer(frequency: int = 50) -> _JuliaCallback:
-    """Log ``Speed: 1234.56 samples/sec`` every ``frequency`` batches."""
-    state = {"tic": time.time(), "samples": 0}
+    """Log ``Speed: 1234.56 samples/sec`` every ``frequency`` batches.
 
-    def log(batch_size: int) -> None:
+    As MXNet.jl's: called at batch 0 of each epoch to start the clock.
+    """
+    state = {"tic": time.time()}
+
+    def log(count: int, batch_size: int) -> None:
         now = time.time()
-        logger.info("Speed: %6.2f samples/sec", frequency * batch_size / (now - state["tic"]))
+        if count > 0:
+            logger.info("Speed: %6.2f samples/sec",
+                        frequency * batch_size / max(now - state["tic"], 1e-12))
         state["tic"] = now
 
-    callback = every_n_batch(log, frequency)
+    callback = every_n_batch(log, frequency, call_on_0=True)
     callback.wants_batch_size = True
     return callback
 
 
-def _ctx_name(ctx: Context) -> str:
-    return f"{ctx.device_type.upper()}{ctx.device_id}"
+def _ctx_names(contexts: Sequence[Context]) -> str:
+    """MXNet.jl (Julia 0.4) printed a context vector as ``[CPU0]``, ``[GPU0,GPU1]``."""
+    return "[" + ",".join(f"{c.device_type.upper()}{c.device_id}" for c in contexts) + "]"
+
+
+class _Verbosity:
+    """MXNet.jl's ``verbosity`` levels: log a line only at or under the level."""
+
+    def __init__(self, level: int) -> None:
+        self.level = level
+
+    def __call__(self, needed: int, msg: str, *args: Any) -> None:
+        if self.level >= needed:
+            logger.info(msg, *args)
 
 
 class FeedForward:
@@ -113,63 +150,103 @@ class FeedForward:
         return self.arch
 
     def _module_for(self, data: Any) -> Module:
+        if not hasattr(data, "provide_data"):
+            raise ParamError(f"FeedForward: data must be a data provider (an mx.io "
+                             f"iterator such as NDArrayIter); got {type(data).__name__}.")
         data_names = [d.name for d in data.provide_data]
-        label_names = [d.name for d in data.provide_label]
-        if self._module is None or self._module.data_names != data_names:
-            self._module = Module(self.arch, data_names=data_names,
-                                  label_names=label_names, context=self.ctx)
-        return self._module
+        # A provider without labels (prediction) still leaves the symbol's label
+        # inputs out of the parameters: they are the arguments named *label.
+        label_names = [d.name for d in data.provide_label or []] or [
+            n for n in self.arch.list_arguments()
+            if n not in data_names and (n == "label" or n.endswith("_label"))]
+        module = self._module
+        if (module is None or module.data_names != data_names
+                or (data.provide_label and module.label_names != label_names)):
+            module = self._module = Module(self.arch, data_names=data_names,
+                                           label_names=label_names, context=self.ctx)
+        return module
 
     def fit(self, optimizer: Any, train_data: Any, n_epoch: int = 10,
             eval_data: Any = None, initializer: Any = Uniform(0.01),
             eval_metric: Any = None, kvstore: Any = "local", force_init: bool = False,
-            callbacks: Sequence[Any] = (), verbosity: int = 3) -> "FeedForward":
-        """Train for ``n_epoch`` epochs (1-based in the logs, as MXNet.jl)."""
-        names = ", ".join(_ctx_name(c) for c in self.ctx)
-        logger.info("Start training on [%s]", names)
+            callbacks: Sequence[Any] = (), verbosity: int = 3) -> FeedForward:
+        """Train for ``n_epoch`` epochs (1-based in the logs, as MXNet.jl).
+
+        Parameters already set (from an earlier ``fit`` or a checkpoint) are
+        kept unless ``force_init``; missing ones are drawn from ``initializer``.
+        The optimizer's gradients are divided by the batch size
+        (``rescale_grad = 1/batch_size``, MXNet.jl's ``normalized_gradient``).
+        Epoch callbacks (``every_n_epoch``) are called before the first epoch
+        with epoch 0 and then after each epoch, as ``fn(model, epoch, metric)``
+        where ``metric`` is the epoch's training ``[(name, value)]`` (empty at
+        0). ``verbosity``: 0 silent, 1 start message, 2 one line per epoch,
+        3 (default) training and validation summaries too.
+        """
+        if not isinstance(n_epoch, int) or isinstance(n_epoch, bool) or n_epoch < 0:
+            raise ParamError(f"FeedForward.fit: n_epoch must be an int >= 0; got "
+                             f"{n_epoch!r}.")
+        say = _Verbosity(verbosity)
+        say(1, "Start training on %s", _ctx_names(self.ctx))
+        metric = metric_mod.create(eval_metric or "acc")
+        val_metric = metric_mod.create(eval_metric or "acc")
         module = self._module_for(train_data)
         module.bind(train_data.provide_data, train_data.provide_label, for_training=True,
                     force_rebind=True)
-        logger.info("Initializing parameters...")
-        module.init_params(initializer, self.arg_params, self.aux_params,
-                           allow_missing=True, force_init=True)
-        optimizer.rescale_grad = 1.0 / train_data.batch_size
+        say(2, "Initializing parameters...")
+        keep = not force_init
+        module.init_params(initializer, self.arg_params if keep else None,
+                           self.aux_params if keep else None, allow_missing=True,
+                           force_init=True)
+        if not isinstance(optimizer, str):
+            optimizer.rescale_grad = 1.0 / train_data.batch_size
         module.init_optimizer(kvstore=kvstore, optimizer=optimizer, force_init=True)
-        logger.info("Start training...")
-        self._eval_metric = lambda: metric_mod.create(eval_metric or "acc")
-        metric = self._eval_metric()
+        self._sync_params()
         epoch_cbs = [c for c in callbacks if getattr(c, "kind", "") == "epoch"]
         batch_cbs = [c for c in callbacks if getattr(c, "kind", "epoch") != "epoch"]
-        self._sync_params()
         for cb in epoch_cbs:
-            cb(0, self, 0, metric)
+            cb(0, self, 0, [])
+        say(2, "Start training...")
         for epoch in range(1, n_epoch + 1):
-            self._epoch(epoch, train_data, eval_data, metric, batch_cbs)
+            trained = self._epoch(epoch, train_data, eval_data, metric, val_metric,
+                                  batch_cbs, say)
             for cb in epoch_cbs:
-                cb(epoch, self, epoch, metric)
-        logger.info("Finish training on [%s]", names)
+                cb(epoch, self, epoch, trained)
         return self
 
     def _epoch(self, epoch: int, train_data: Any, eval_data: Any, metric: Any,
-               batch_cbs: list) -> None:
-        logger.info("== Epoch %03d ==========", epoch)
+               val_metric: Any, batch_cbs: list, say: _Verbosity) -> list:
         tic = time.time()
         metric.reset()
-        self._module.train_epoch(epoch, train_data, metric, self._batch_hooks(batch_cbs,
-                                                                                train_data))
-        logger.info("## Training summary")
-        for name, value in metric.get_name_value():
-            logger.info("%18s = %.4f", name, value)
-        logger.info("%18s = %.4f seconds", "time", time.time() - tic)
+        for cb in batch_cbs:  # MXNet.jl calls batch callbacks at batch 0 too
+            if isinstance(cb, _JuliaCallback):
+                self._call_batch_cb(cb, 0, metric, train_data)
+        self._module.train_epoch(epoch, train_data, metric,
+                                 self._batch_hooks(batch_cbs, train_data))
+        trained = metric.get_name_value()
+        toc = time.time()
+        say(2, "== Epoch %03d ==========", epoch)
+        say(3, "## Training summary")
+        for name, value in trained:
+            say(3, "%18s = %.4f", name, value)
+        say(3, "%18s = %.4f seconds", "time", toc - tic)
         self._sync_params()
         if eval_data is not None:
-            logger.info("## Validation summary")
-            for name, value in self._module.score(eval_data, self._eval_metric(), epoch=epoch):
-                logger.info("%18s = %.4f", name, value)
+            scores = self._module.score(eval_data, val_metric, epoch=epoch)
+            say(3, "## Validation summary")
+            for name, value in scores:
+                say(3, "%18s = %.4f", name, value)
         train_data.reset()
+        return trained
 
     @staticmethod
-    def _batch_hooks(batch_cbs: list, data: Any) -> list:
+    def _call_batch_cb(cb: _JuliaCallback, count: int, metric: Any, data: Any) -> None:
+        if getattr(cb, "wants_batch_size", False):
+            cb(count, count, data.batch_size)
+        else:
+            cb(count, count, metric)
+
+    @classmethod
+    def _batch_hooks(cls, batch_cbs: list, data: Any) -> list:
         hooks = []
         for cb in batch_cbs:
             if not isinstance(cb, _JuliaCallback):
@@ -177,11 +254,7 @@ class FeedForward:
                 continue
 
             def hook(param: Any, cb: _JuliaCallback = cb) -> None:
-                count = param.nbatch + 1
-                if getattr(cb, "wants_batch_size", False):
-                    cb(count, data.batch_size)
-                else:
-                    cb(count, count, param.eval_metric)
+                cls._call_batch_cb(cb, param.nbatch + 1, param.eval_metric, data)
 
             hook.frequent, hook.sync_offset = cb.n, cb.n - 1
             hooks.append(hook)
@@ -206,7 +279,7 @@ class FeedForward:
         return out.asnumpy() if callback is None else callback(out.asnumpy())
 
     @classmethod
-    def load(cls, prefix: str, epoch: int, context: Any = None) -> "FeedForward":
+    def load(cls, prefix: str, epoch: int, context: Any = None) -> FeedForward:
         """A model from ``prefix-symbol.json`` and ``prefix-%04d.params``."""
         symbol, arg_params, aux_params = checkpoint.load_checkpoint(prefix, epoch)
         model = cls(symbol, context=context)

@@ -13,7 +13,7 @@ Either way the tool prints one line on stderr, ``mxlite <command>: error: ...``.
 
 from __future__ import annotations
 
-__all__ = ["UsageError", "EXIT_USAGE", "EXIT_FAILURE"]
+__all__ = ["EXIT_FAILURE", "EXIT_USAGE", "UsageError"]
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1

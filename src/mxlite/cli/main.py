@@ -17,7 +17,7 @@ from ..base import MXNetError
 from . import info, predict, train
 from .errors import EXIT_FAILURE, EXIT_USAGE, UsageError
 
-__all__ = ["main", "build_parser", "UsageError"]
+__all__ = ["UsageError", "build_parser", "main"]
 
 # NOTE: MXNet's log lines are logged by ``logging.info`` on the root logger
 # and MXNet's tutorials show them as ``INFO:root:Epoch[0] ...``.
@@ -29,38 +29,30 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message, prog=self.prog)
 
 
-def _positive(kind: type):
+_ARTICLE = {"int": "an int", "float": "a float"}
+
+
+def _number(kind: type, allowed: str, ok):
+    """An argparse type: ``kind(text)`` that must satisfy ``ok`` (``allowed`` says how)."""
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(
-                f"expected a {kind.__name__}; got {text!r}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be > 0; got {text}")
+                f"expected {_ARTICLE[kind.__name__]}; got {text!r}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"must be {allowed}; got {text}")
         return value
 
     return parse
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an int; got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0; got {text}")
-    return value
+def _positive(kind: type):
+    return _number(kind, "> 0", lambda v: v > 0)
 
 
-def _momentum(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a float; got {text!r}") from None
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1); got {text}")
-    return value
+_non_negative_int = _number(int, ">= 0", lambda v: v >= 0)
+_momentum = _number(float, "in [0, 1)", lambda v: 0.0 <= v < 1.0)
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -104,7 +96,12 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
-    parser = _Parser(prog="mxlite", description="MXNet-style training on JAX/XLA.")
+    parser = _Parser(prog="mxlite", description="MXNet-style training on JAX/XLA.",
+                     epilog="Exit codes: 0 done; 1 an input exists but cannot be used "
+                     "(a corrupt file, a wrong image size) or training failed; 2 a bad "
+                     "command line (unknown name, bad number, --ctx gpu without a GPU, "
+                     "a checkpoint or image file that does not exist). Errors are one "
+                     "line on stderr.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
                                 metavar="{train,predict,info}")
     _add_train(sub)

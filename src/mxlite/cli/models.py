@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import symbol as sym
 
-__all__ = ["mlp", "lenet", "MODELS"]
+__all__ = ["MODELS", "lenet", "mlp"]
 
 
 def mlp(num_classes: int = 10) -> sym.Symbol:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the headless backend)
+import matplotlib.pyplot as plt
 
-from .._fileio import atomic_writer  # noqa: E402
+from .._fileio import atomic_writer
 
 __all__ = ["plot_learning_curve"]
 

@@ -14,13 +14,13 @@ from ..datasets import load_mnist, read_idx
 from .errors import UsageError
 from .train import device_context
 
-__all__ = ["run", "load_images"]
+__all__ = ["load_images", "run"]
 
 _BATCH = 100
 
 
 def _png(path: str) -> np.ndarray:
-    import matplotlib.image  # noqa: PLC0415  (heavy, and only needed for PNGs)
+    import matplotlib.image
 
     try:
         image = matplotlib.image.imread(path)

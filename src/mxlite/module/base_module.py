@@ -76,6 +76,10 @@ class BaseModule:
         for nbatch, batch in enumerate(eval_data):
             if num_batch is not None and nbatch == num_batch:
                 break
+            if not batch.label and getattr(self, "label_names", None):
+                raise ParamError(f"Module.score: eval_data gives batches without labels "
+                                 f"but the module has labels {self.label_names}; score "
+                                 "needs labelled data (use predict for unlabelled data).")
             self.forward(batch, is_train=False)
             self.update_metric(eval_metric, batch.label)
             _call_all(batch_end_callback, BatchEndParam(epoch, nbatch, eval_metric, locals()))
@@ -129,8 +133,11 @@ class BaseModule:
             monitor: Any = None, sparse_row_id_fn: Any = None) -> None:
         """Train for ``num_epoch`` epochs, as ``Module.fit`` in MXNet 1.x."""
         if num_epoch is None:
-            raise ParamError("fit: num_epoch must be given (the number of the last "
-                             "epoch + 1).")
+            raise ParamError("Module.fit: num_epoch must be given (the number of the "
+                             "last epoch + 1); got None.")
+        # Metric names are checked before any work is done.
+        train_metric = metric_mod.create(eval_metric)
+        validation_metric = metric_mod.create(validation_metric or eval_metric)
         self.bind(data_shapes=train_data.provide_data,
                   label_shapes=train_data.provide_label, for_training=True,
                   force_rebind=force_rebind)
@@ -141,8 +148,6 @@ class BaseModule:
                          force_init=force_init)
         self.init_optimizer(kvstore=kvstore, optimizer=optimizer,
                             optimizer_params=optimizer_params)
-        train_metric = metric_mod.create(eval_metric)
-        validation_metric = metric_mod.create(validation_metric or eval_metric)
         for epoch in range(begin_epoch, num_epoch):
             self._fit_epoch(epoch, train_data, train_metric, batch_end_callback)
             arg_now, aux_now = self.get_params()

@@ -91,8 +91,10 @@ class EpochRunner:
     def _trainer_for(self, metric: Any) -> TrainStep:
         m = self.module
         device_metric = metric if getattr(metric, "device_capable", False) else None
-        owner = (m._optimizer, device_metric, m._exec._graph)
-        if self._trainer is None or any(a is not b for a, b in zip(owner, self._built_for)):
+        # Keyed on the symbol, not the executor's graph function: validation
+        # reshapes the executor, which must not recompile the training step.
+        owner = (m._optimizer, device_metric, m._symbol, m._context[0])
+        if self._trainer is None or owner != self._built_for:
             batch_sharding = _shardings(m._context)
             self._trainer = TrainStep(
                 m._exec._graph, m._trainable(), m._data_names, m._label_names,

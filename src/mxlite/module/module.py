@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import difflib
 import logging
+import os
 from collections.abc import Sequence
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import checkpoint, initializer as init_mod, optimizer as opt_mod
-from ..base import ParamError, ShapeError
+from .. import checkpoint
+from .. import initializer as init_mod
+from .. import optimizer as opt_mod
+from ..base import MXNetError, ParamError, ShapeError
 from ..context import Context, cpu
 from ..executor import cache
+from ..io import DataBatch, DataDesc
 from ..ndarray import NDArray, load
 from ..ndarray.ndarray import to_jax
 from .base_module import BaseModule, as_list
@@ -35,6 +40,58 @@ def _shape_dict(descs: Any) -> dict[str, tuple]:
         name, shape = (desc.name, desc.shape) if hasattr(desc, "name") else desc
         out[name] = tuple(shape)
     return out
+
+
+def _hint(name: str, candidates: list[str]) -> str | None:
+    """The candidate ``name`` was probably meant to be, or None."""
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    suffixed = [c for c in candidates if c.endswith("_" + name) or name.endswith("_" + c)]
+    if suffixed:
+        return suffixed[0]
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.5)
+    return close[0] if close else None
+
+
+class _OnDevice:
+    """An in-memory iterator whose ``device_epoch()`` arrays are on ``ctx``.
+
+    MXNet copied every batch into the executor's device. An NDArrayIter made
+    outside ``with mx.gpu():`` keeps its data on the CPU, so a GPU module moves
+    the whole data set to the GPU once (cached in ``placed``, per source array)
+    and gathers batches there, as the fast path expects.
+    """
+
+    def __init__(self, source: Any, ctx: Context, placed: dict) -> None:
+        self._source, self._device, self._placed = source, ctx.jax_device, placed
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._source, name)
+
+    def __iter__(self) -> Any:
+        return iter(self._source)
+
+    def _here(self, array: jax.Array, used: dict) -> jax.Array:
+        if array.devices() == {self._device}:
+            return array
+        kept = self._placed.get(id(array))
+        if kept is None or kept[0] is not array:
+            kept = (array, jax.device_put(array, self._device))
+        used[id(array)] = kept
+        return kept[1]
+
+    def device_epoch(self) -> Any:
+        epoch = self._source.device_epoch()
+        if epoch is None:
+            return None
+        used: dict = {}
+        data = {k: self._here(v, used) for k, v in epoch.data.items()}
+        label = {k: self._here(v, used) for k, v in epoch.label.items()}
+        self._placed.clear()  # keep only this data set's copies
+        self._placed.update(used)
+        return epoch._replace(data=data, label=label,
+                              indices=jax.device_put(epoch.indices, self._device))
 
 
 class Module(BaseModule):
@@ -79,16 +136,25 @@ class Module(BaseModule):
         self._label_shapes: dict = {}
         self._preloaded: tuple | None = None
         self._preload_states: str | None = None
+        self._shapes_ok: set = set()
+        self._placed: dict = {}
 
     def _check_names(self, names: list[str], args: list[str], kind: str) -> list[str]:
+        """Keep the names that are arguments; a misspelt one raises with a hint.
+
+        A label name with no look-alike argument is dropped with a warning (as
+        MXNet does), so an inference-only symbol works with the default
+        ``label_names``; a near miss (``'label'`` for ``'softmax_label'``)
+        raises, since training would otherwise silently use no label.
+        """
         kept = []
         for name in names:
             if name in args:
                 kept.append(name)
                 continue
-            hint = difflib.get_close_matches(name, args, n=1)
+            hint = _hint(name, args)
             if hint or kind != "label":
-                extra = f" Did you mean {hint[0]!r}?" if hint else f" Arguments: {args}."
+                extra = f" Did you mean {hint!r}?" if hint else f" Arguments: {args}."
                 raise ParamError(f"Module(..., {kind}_names={names!r}): {name!r} is not an "
                                  f"argument of the symbol.{extra}")
             self.logger.warning("Module: label %r is not an argument of the symbol; "
@@ -101,12 +167,14 @@ class Module(BaseModule):
     output_names = property(lambda self: self._symbol.list_outputs())
 
     @property
-    def data_shapes(self) -> list[tuple]:
-        return list(self._data_shapes.items())
+    def data_shapes(self) -> list[DataDesc]:
+        """``[DataDesc(name, shape)]`` of the data inputs as bound now."""
+        return [DataDesc(k, v) for k, v in self._data_shapes.items()]
 
     @property
-    def label_shapes(self) -> list[tuple]:
-        return list(self._label_shapes.items())
+    def label_shapes(self) -> list[DataDesc]:
+        """``[DataDesc(name, shape)]`` of the labels as bound now."""
+        return [DataDesc(k, v) for k, v in self._label_shapes.items()]
 
     @property
     def output_shapes(self) -> list[tuple]:
@@ -121,6 +189,10 @@ class Module(BaseModule):
         """Allocate the executor for these input shapes."""
         if self.binded and not force_rebind:
             self.logger.warning("Module.bind: already bound; ignoring bind().")
+            # The shapes must still fit the bound parameters (fit trains on them).
+            shapes = {**_shape_dict(data_shapes), **_shape_dict(label_shapes)}
+            self._check_shapes({k: v for k, v in shapes.items()
+                                if k in self._data_names or k in self._label_names}, "bind")
             return
         data = _shape_dict(data_shapes)
         labels = _shape_dict(label_shapes) if for_training or label_shapes else {}
@@ -137,6 +209,7 @@ class Module(BaseModule):
                 {n: old.arg_dict[n] for n in self._param_names},
                 {n: old.aux_dict[n] for n in self._aux_names})
         self._data_shapes, self._label_shapes = data, labels
+        self._shapes_ok.clear()
         self.binded, self.for_training = True, for_training
         self.inputs_need_grad = inputs_need_grad
         if shared_module is not None and shared_module.params_initialized:
@@ -167,11 +240,17 @@ class Module(BaseModule):
             return
         self._require(binded=True, what="init_params")
         attrs = self._symbol.attr_dict()
-        for names, given, target in ((self._param_names, arg_params, self._exec.arg_dict),
-                                     (self._aux_names, aux_params, self._exec.aux_dict)):
+        groups = ((self._param_names, arg_params, self._exec.arg_dict),
+                  (self._aux_names, aux_params, self._exec.aux_dict))
+        # Check everything before writing anything: a failed call leaves the
+        # parameters as they were.
+        for names, given, target in groups:
             self._check_extra(given, names, allow_extra)
             for name in names:
-                self._init_one(name, target[name], given, initializer, allow_missing, attrs)
+                self._check_given(name, target[name], given, allow_missing)
+        for names, given, target in groups:
+            for name in names:
+                self._init_one(name, target[name], given, initializer, attrs)
         self.params_initialized = True
 
     def _check_extra(self, given: Any, names: list[str], allow_extra: bool) -> None:
@@ -180,27 +259,34 @@ class Module(BaseModule):
             raise ParamError(f"Module.init_params: {extra[0]!r} is not a parameter of the "
                              "symbol; pass allow_extra=True to ignore it.")
 
-    def _init_one(self, name: str, arr: NDArray, given: Any, initializer: Any,
-                  allow_missing: bool, attrs: dict) -> None:
+    @staticmethod
+    def _check_given(name: str, arr: NDArray, given: Any, allow_missing: bool) -> None:
         if given is not None and name in given:
-            value = given[name]
-            data = value._data if isinstance(value, NDArray) else np.asarray(value)
-            if tuple(data.shape) != arr.shape:
-                raise ShapeError(f"Module.init_params: {name!r} was given shape "
-                                 f"{tuple(data.shape)} but the symbol needs {arr.shape}.")
-            arr._data = to_jax(data, arr.context, arr._data.dtype)
+            shape = tuple(np.shape(given[name]))
+            if shape != arr.shape:
+                raise ShapeError(f"Module.init_params: {name!r} was given shape {shape} "
+                                 f"but the symbol needs {arr.shape}.")
             return
         if given is not None and not allow_missing:
             raise ParamError(f"Module.init_params: {name!r} is missing from the given "
                              "parameters; pass allow_missing=True to initialize it.")
-        if initializer is None:
-            raise ParamError(f"Module.init_params: {name!r} needs an initializer.")
-        initializer(init_mod.InitDesc(name, attrs.get(name, {})), arr)
+
+    @staticmethod
+    def _init_one(name: str, arr: NDArray, given: Any, initializer: Any,
+                  attrs: dict) -> None:
+        if given is not None and name in given:
+            value = given[name]
+            data = value._data if isinstance(value, NDArray) else np.asarray(value)
+            # A copy: training donates the module's buffers, which must never be
+            # the caller's arrays.
+            arr._data = jnp.array(to_jax(data, arr.context, arr._data.dtype), copy=True)
+        elif initializer is not None:  # None (set_params, allow_missing): keep the value
+            initializer(init_mod.InitDesc(name, attrs.get(name, {})), arr)
 
     def get_params(self) -> tuple[dict, dict]:
         """Copies of ``(arg_params, aux_params)``."""
         self._require(binded=True, params=True, what="get_params")
-        copy = lambda a: NDArray(jnp.array(a._data, copy=True), a.context)  # noqa: E731
+        copy = lambda a: NDArray(jnp.array(a._data, copy=True), a.context)
         return ({n: copy(self._exec.arg_dict[n]) for n in self._param_names},
                 {n: copy(self._exec.aux_dict[n]) for n in self._aux_names})
 
@@ -243,7 +329,7 @@ class Module(BaseModule):
             self.load_optimizer_states(self._preload_states)
             self._preload_states = None
 
-    def borrow_optimizer(self, shared_module: "Module") -> None:
+    def borrow_optimizer(self, shared_module: Module) -> None:
         """Use another module's optimizer (and its state)."""
         self._optimizer = shared_module._optimizer
         self._opt_state = shared_module._opt_state
@@ -270,28 +356,78 @@ class Module(BaseModule):
 
     # -- computation ----------------------------------------------------------
     def forward(self, data_batch: Any, is_train: bool | None = None) -> None:
-        """Run the executor on a batch (rebinding if the batch shape changed)."""
+        """Run the executor on a batch (rebinding if the batch shape changed).
+
+        A batch may have another batch size than the bound one (the executor is
+        reshaped, parameters are kept); a shape that would change a parameter's
+        shape raises ShapeError.
+        """
         self._require(binded=True, params=True, what="forward")
         is_train = self.for_training if is_train is None else is_train
         inputs = self._batch_inputs(data_batch, with_labels=is_train or self.for_training)
-        shapes = {k: tuple(v.shape) for k, v in inputs.items()}
-        bound = {**self._data_shapes, **self._label_shapes}
-        if any(bound.get(k) != s for k, s in shapes.items()):
-            self._exec = self._exec.reshape(**{**bound, **shapes})
-            self._data_shapes.update({k: shapes[k] for k in self._data_shapes if k in shapes})
-            self._label_shapes.update({k: shapes[k] for k in self._label_shapes
-                                       if k in shapes})
+        self._reshape_for({k: tuple(v.shape) for k, v in inputs.items()})
         self._last_pad = int(getattr(data_batch, "pad", 0) or 0)
         self._exec.forward(is_train=is_train, **inputs)
 
+    def _reshape_for(self, shapes: dict[str, tuple]) -> None:
+        """Rebind the executor when the input shapes differ from its own."""
+        bound = self._exec.arg_dict
+        if all(bound[k].shape == s for k, s in shapes.items()):
+            return
+        new = {k: shapes.get(k, bound[k].shape) for k in self._data_names}
+        new.update({k: shapes[k] for k in self._label_names if k in shapes})
+        self._exec = self._exec.reshape(**new)
+        self._data_shapes = {k: new[k] for k in self._data_names}
+        self._label_shapes = {k: self._exec.arg_dict[k].shape for k in self._label_shapes}
+
     def _batch_inputs(self, batch: Any, with_labels: bool) -> dict:
-        """Map a DataBatch's arrays onto data and label names."""
+        """Map a DataBatch's arrays onto data and label names (shapes checked)."""
         inputs = self._named(batch.data, getattr(batch, "provide_data", None),
                              self._data_names, "data")
+        missing = [n for n in self._data_names if n not in inputs]
+        if missing:
+            raise ParamError(f"Module.forward: the batch has no data array named "
+                             f"{missing[0]!r}; its provide_data names "
+                             f"{sorted(inputs)}. Name the data {self._data_names}.")
         if with_labels and self._label_names and batch.label:
             inputs.update(self._named(batch.label, getattr(batch, "provide_label", None),
                                       self._label_names, "label"))
-        return inputs
+        self._check_shapes({k: tuple(v.shape) for k, v in inputs.items()})
+        # MXNet copies batches into the executor's device; iterators live on the
+        # CPU by default while the module may train on a GPU.
+        ctx = self._context[0]
+        return {k: v if getattr(v, "context", ctx) == ctx else NDArray(to_jax(v, ctx), ctx)
+                for k, v in inputs.items()}
+
+    def _check_shapes(self, shapes: dict[str, tuple], what: str = "forward") -> None:
+        """Raise ShapeError when input shapes would change a parameter's shape."""
+        bound = self._exec.arg_dict
+        if all(bound[k].shape == s for k, s in shapes.items()):
+            return
+        key = tuple(sorted(shapes.items()))
+        if key in self._shapes_ok:
+            return
+        inputs = {k: shapes.get(k, bound[k].shape) for k in self._data_names}
+        inputs.update({k: s for k, s in shapes.items() if k in self._label_names})
+        where = ", ".join(f"{k}={s}" for k, s in shapes.items())
+        try:
+            arg_shapes, _, aux_shapes = self._symbol.infer_shape(**inputs)
+        except MXNetError as err:
+            raise ShapeError(f"Module.{what}: the batch does not fit the network "
+                             f"({where}); the module is bound with "
+                             f"{ {k: bound[k].shape for k in shapes} }. {err}") from None
+        have = {**{n: bound[n].shape for n in self._param_names},
+                **{n: a.shape for n, a in self._exec.aux_dict.items()}}
+        wants = dict(zip(self._symbol.list_arguments(), arg_shapes))
+        wants.update(zip(self._aux_names, aux_shapes))
+        for name, shape in have.items():
+            if tuple(wants[name]) != shape:
+                raise ShapeError(
+                    f"Module.{what}: a batch with {where} would need parameter {name!r} "
+                    f"of shape {tuple(wants[name])}, but the module's is {shape} (bound "
+                    f"with { {k: bound[k].shape for k in shapes} }). Only the batch size "
+                    "may change; check the data's shape.")
+        self._shapes_ok.add(key)
 
     @staticmethod
     def _named(arrays: Any, descs: Any, names: list[str], what: str) -> dict:
@@ -305,7 +441,14 @@ class Module(BaseModule):
     def backward(self, out_grads: Any = None) -> None:
         """Gradients of the last training forward."""
         self._require(binded=True, params=True, what="backward")
+        self._require_training("backward")
         self._exec.backward(out_grads)
+
+    def _require_training(self, what: str) -> None:
+        if not self.for_training:
+            raise ParamError(f"Module.{what}: the module is bound for inference "
+                             "(for_training=False); bind(..., for_training=True, "
+                             "force_rebind=True) to train it.")
 
     def update(self) -> None:
         """Apply the optimizer to the gradients of the last backward (compiled)."""
@@ -340,15 +483,21 @@ class Module(BaseModule):
         return [self._exec.grad_dict[n] for n in self._data_names]
 
     def _predict_array(self, data: Any, always_output_list: bool) -> Any:
+        """MXNet: an NDArray or NumPy array is one batch for the first data input."""
         value = data if isinstance(data, NDArray) else NDArray(
             to_jax(np.asarray(data, np.float32), self._context[0]), self._context[0])
-        self._exec = self._exec.reshape(**{self._data_names[0]: value.shape})
-        outs = self._exec.forward(is_train=False, **{self._data_names[0]: value})
+        self._require(binded=True, params=True, what="predict")
+        self.forward(DataBatch([value], None), is_train=False)
+        outs = self.get_outputs()
         return outs if always_output_list or len(outs) > 1 else outs[0]
 
     def train_epoch(self, epoch: int, train_data: Any, metric: Any,
                     callbacks: list) -> None:
         """Train one epoch on the compiled fast path (no logging, no reset)."""
+        self._require(binded=True, params=True, optimizer=True, what="fit")
+        self._require_training("fit")
+        if getattr(train_data, "device_epoch", None) is not None:
+            train_data = _OnDevice(train_data, self._context[0], self._placed)
         self._runner.run(epoch, train_data, metric, callbacks)
 
     # -- checkpoints ----------------------------------------------------------
@@ -368,17 +517,24 @@ class Module(BaseModule):
         arg_params, aux_params = self.get_params()
         checkpoint.save_checkpoint(prefix, epoch, self._symbol, arg_params, aux_params)
         if save_optimizer_states:
-            self.save_optimizer_states(f"{prefix}-{int(epoch):04d}.states")
+            states = f"{prefix}-{int(epoch):04d}.states"
+            self.save_optimizer_states(states)
+            self.logger.info('Saved optimizer state to "%s"', states)
 
     @classmethod
     def load(cls, prefix: str, epoch: int, load_optimizer_states: bool = False,
-             **kwargs: Any) -> "Module":
+             **kwargs: Any) -> Module:
         """A Module from a checkpoint; parameters are set when it is bound."""
         symbol, arg_params, aux_params = checkpoint.load_checkpoint(prefix, epoch)
         module = cls(symbol=symbol, **kwargs)
         module._preloaded = (arg_params, aux_params)
         if load_optimizer_states:
-            module._preload_states = f"{prefix}-{int(epoch):04d}.states"
+            states = f"{prefix}-{int(epoch):04d}.states"
+            if not os.path.isfile(states):
+                raise FileNotFoundError(
+                    f"Module.load: load_optimizer_states=True but {states!r} does not "
+                    "exist; save with save_checkpoint(..., save_optimizer_states=True).")
+            module._preload_states = states
         return module
 
     def save_optimizer_states(self, fname: str) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import types
-
-from ..ops import all_names
+from ..ops.registry import generate_namespace
 from . import random
 from ._frontend import make_function
 from ._ufunc import maximum, minimum
@@ -16,19 +14,4 @@ __all__ = ["NDArray", "NDArrayIndexError", "array", "zeros", "ones", "full", "em
            "arange", "concat", "stack", "maximum", "minimum", "waitall", "save", "load",
            "random", "op", "_internal"]
 
-op = types.ModuleType(f"{__name__}.op", "Every registry operator as a function.")
-_internal = types.ModuleType(f"{__name__}._internal", "Operators with a leading _.")
-
-
-def _generate() -> None:
-    """Create one function per operator name and alias (MXNet's mx.nd.<Op>)."""
-    for called in sorted(all_names()):
-        function = make_function(called, NDArray)
-        setattr(op, called, function)
-        setattr(_internal, called, function)
-        if not called.startswith("_") and called not in globals():
-            globals()[called] = function
-            __all__.append(called)
-
-
-_generate()
+op, _internal = generate_namespace(__name__, globals(), __all__, lambda called: make_function(called, NDArray))

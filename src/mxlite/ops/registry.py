@@ -9,6 +9,7 @@ generated from, or call into, these definitions.
 from __future__ import annotations
 
 import difflib
+import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +19,8 @@ import numpy as np
 from ..base import MXNetError, OpError, ParamError, ShapeError
 from .params import Param, Params, parse_params
 
-__all__ = ["OpDef", "register_op", "get_op", "list_ops", "has_op", "Shape_"]
+__all__ = ["OpDef", "register_op", "get_op", "list_ops", "has_op", "generate_namespace"]
 
-Shape_ = "tuple[int, ...] | None"
 InferShape = Callable[[Params, list], tuple[list, list, list]]
 
 
@@ -210,3 +210,23 @@ def list_ops() -> list[str]:
 def all_names() -> dict[str, OpDef]:
     """Every name and alias with its definition (for front-end generation)."""
     return dict(_OPS)
+
+
+def generate_namespace(package: str, namespace: dict, exported: list,
+                       make: Callable[[str], Callable]) -> tuple:
+    """Fill a front end (``mx.nd``, ``mx.sym``) with one function per operator.
+
+    Every name and alias goes into the returned ``op`` and ``_internal``
+    modules; public names (no leading ``_``) also go into ``namespace`` and
+    ``exported`` unless the front end already defines them.
+    """
+    op_module = types.ModuleType(f"{package}.op", "Every registry operator.")
+    internal = types.ModuleType(f"{package}._internal", "Operators with a leading _.")
+    for called in sorted(_OPS):
+        function = make(called)
+        setattr(op_module, called, function)
+        setattr(internal, called, function)
+        if not called.startswith("_") and called not in namespace:
+            namespace[called] = function
+            exported.append(called)
+    return op_module, internal

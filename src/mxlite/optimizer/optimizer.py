@@ -39,6 +39,7 @@ Differences from MXNet 1.9.1:
 from __future__ import annotations
 
 import difflib
+import inspect
 import logging
 import numbers
 from typing import Any, ClassVar
@@ -502,7 +503,30 @@ def create(name: Any, **kwargs: Any) -> Optimizer:
         fix = f"Did you mean {hint[0]!r}? " if hint else ""
         raise ParamError(f"mx.optimizer.create: unknown optimizer {name!r}. {fix}"
                          f"Registered: {', '.join(sorted(registry))}.")
-    return registry[key](**kwargs)
+    cls = registry[key]
+    accepted = _accepted_names(cls)
+    unknown = [k for k in kwargs if accepted is not None and k not in accepted]
+    if unknown:
+        hint = difflib.get_close_matches(unknown[0], accepted, n=1)
+        fix = f" Did you mean {hint[0]!r}?" if hint else ""
+        raise ParamError(f"mx.optimizer.create({name!r}): unknown parameter "
+                         f"{unknown[0]!r}.{fix}")
+    return cls(**kwargs)
+
+
+def _accepted_names(cls: type) -> list[str] | None:
+    """Keyword names the optimizer's constructors accept (None: any)."""
+    names: list[str] = []
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        params = inspect.signature(init).parameters.values()
+        names += [p.name for p in params if p.name != "self"
+                  and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            return names
+    return None
 
 
 def check_hyper(where: str, name: str, value: Any, lower: float,

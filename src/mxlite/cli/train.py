@@ -45,15 +45,17 @@ def device_context(name: str, command: str) -> context.Context:
 
 def _optimizer_params(args: argparse.Namespace) -> dict:
     params: dict[str, Any] = {"learning_rate": args.lr}
-    if args.momentum:
-        params["momentum"] = args.momentum
     try:
         optimizer.create(args.optimizer, **params)
-    except TypeError:
-        raise UsageError(f"--momentum: optimizer {args.optimizer!r} takes no "
-                         f"momentum; got {args.momentum}") from None
     except ValueError as err:  # ParamError: unknown name (with the list), bad value
         raise UsageError(f"--optimizer {args.optimizer}: {err}") from None
+    if args.momentum:
+        params["momentum"] = args.momentum
+        try:
+            optimizer.create(args.optimizer, **params)
+        except (TypeError, ValueError):
+            raise UsageError(f"--momentum: optimizer {args.optimizer!r} takes no "
+                             f"momentum; got {args.momentum}") from None
     return params
 
 

@@ -190,9 +190,11 @@ class Executor:
         new = self._symbol.simple_bind(self._ctx, dict(self._grad_req), **kwargs)
         for name, array in new.arg_dict.items():
             old = self.arg_dict[name].shape
-            if name not in kwargs and array.shape != old and not partial_shaping:
+            learned = self._grad_req.get(name, "null") != "null"
+            if learned and name not in kwargs and array.shape != old and not partial_shaping:
                 raise ShapeError(
-                    f"Executor.reshape: the shape of {name!r}, which was not given, "
+                    f"Executor.reshape: the shape of {name!r}, which has a gradient and "
+                    "was not given, "
                     f"would change from {old} to {array.shape}; pass "
                     "partial_shaping=True to allow it.")
         for mine, theirs in ((self.arg_dict, new.arg_dict), (self.grad_dict, new.grad_dict),

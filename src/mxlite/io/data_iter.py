@@ -180,7 +180,25 @@ class DataIter:
         return None
 
 
-class ResizeIter(DataIter):
+class CurrentBatchIter(DataIter):
+    """A DataIter whose accessors read ``self.current_batch`` (wrapping iterators)."""
+
+    current_batch: DataBatch | None = None
+
+    def getdata(self) -> list:
+        return self.current_batch.data
+
+    def getlabel(self) -> list:
+        return self.current_batch.label
+
+    def getindex(self) -> Any:
+        return self.current_batch.index
+
+    def getpad(self) -> int:
+        return self.current_batch.pad
+
+
+class ResizeIter(CurrentBatchIter):
     """Make an iterator's epoch exactly ``size`` batches long (MXNet's ResizeIter).
 
     A shorter iterator is reset and read again from the start; a longer one is
@@ -235,15 +253,3 @@ class ResizeIter(DataIter):
             self.current_batch = self.data_iter.next()
         self.cur += 1
         return True
-
-    def getdata(self) -> list:
-        return self.current_batch.data
-
-    def getlabel(self) -> list:
-        return self.current_batch.label
-
-    def getindex(self) -> Any:
-        return self.current_batch.index
-
-    def getpad(self) -> int:
-        return self.current_batch.pad

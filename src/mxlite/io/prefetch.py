@@ -16,7 +16,7 @@ import weakref
 from typing import Any
 
 from ..base import MXNetError, ParamError
-from .data_iter import DataBatch, DataDesc, DataIter
+from .data_iter import CurrentBatchIter, DataBatch, DataDesc, DataIter
 
 __all__ = ["PrefetchingIter"]
 
@@ -116,7 +116,7 @@ def _next_group(iters: list[DataIter]) -> Any:
     return batches
 
 
-class PrefetchingIter(DataIter):
+class PrefetchingIter(CurrentBatchIter):
     """Prefetch batches of one or more iterators in a background thread.
 
     With several iterators, each batch joins their data and labels (in order).
@@ -237,18 +237,6 @@ class PrefetchingIter(DataIter):
             provide_data=self._descs[0],
             provide_label=self._descs[1],
         )
-
-    def getdata(self) -> list:
-        return self.current_batch.data
-
-    def getlabel(self) -> list:
-        return self.current_batch.label
-
-    def getindex(self) -> Any:
-        return self.current_batch.index
-
-    def getpad(self) -> int:
-        return self.current_batch.pad
 
 
 def _renamed(descs: list[list], renames: list | None) -> list[DataDesc]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import math
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -342,6 +343,11 @@ class DeviceMetric(EvalMetric):
         for label_shape, pred_shape in zip(label_shapes, pred_shapes):
             self._check_pair(label_shape, pred_shape)
         check_mask(where, mask, pred_shapes)
+
+    def _check_rows(self, label_shape: tuple, pred_shape: tuple, why: str) -> None:
+        """Require (batch, k) predictions with one label per row."""
+        if len(pred_shape) != 2 or math.prod(label_shape) != pred_shape[0]:
+            raise self._mismatch(label_shape, pred_shape, why)
 
     def _mismatch(self, label_shape: tuple, pred_shape: tuple, why: str) -> ShapeError:
         return ShapeError(

@@ -254,13 +254,10 @@ class _BinaryMetric(DeviceMetric):
         return ("sum", "num") if self.average == "macro" else _COUNTS
 
     def _check_pair(self, label_shape: tuple, pred_shape: tuple) -> None:
-        if len(pred_shape) != 2 or math.prod(label_shape) != pred_shape[0]:
-            raise self._mismatch(
-                label_shape,
-                pred_shape,
-                "binary metrics need "
-                "predictions of shape (batch, 2) and one label per row",
-            )
+        self._check_rows(
+            label_shape, pred_shape,
+            "binary metrics need predictions of shape (batch, 2) and one label per row",
+        )
 
     def _batch_stats(self, labels: list, preds: list, mask: Any) -> dict:
         counts = _binary_counts(labels, preds, mask)

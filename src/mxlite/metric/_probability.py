@@ -44,13 +44,10 @@ class _LogLoss(DeviceMetric):
         self.eps = eps
 
     def _check_pair(self, label_shape: tuple, pred_shape: tuple) -> None:
-        if len(pred_shape) != 2 or math.prod(label_shape) != pred_shape[0]:
-            raise self._mismatch(
-                label_shape,
-                pred_shape,
-                "predictions must be "
-                "(batch, classes) probabilities with one label per row",
-            )
+        self._check_rows(
+            label_shape, pred_shape,
+            "predictions must be (batch, classes) probabilities with one label per row",
+        )
 
     def _batch_stats(self, labels: list, preds: list, mask: Any) -> dict:
         total = num = jnp.zeros((), jnp.float64)

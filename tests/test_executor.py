@@ -146,6 +146,44 @@ class TestLeNet:
                                        rtol=1e-4, atol=1e-6, err_msg=name)
 
 
+    def test_convolutions_pass_swapped_layout_between_them(self):
+        # On CPU the graph holds conv -> tanh -> pool -> conv in (C, N, H, W):
+        # one swap in (the data) and one out (before flatten), not one per op.
+        from mxlite.executor.compiler import graph_function
+
+        sym = nets.lenet()
+        shape = (4, 1, 28, 28)
+        params = {k: jax.numpy.asarray(v) for k, v in nets.random_params(sym, shape).items()}
+        x, y = nets.batch(shape)
+        run = graph_function(sym._heads, "cpu")
+        jaxpr = jax.make_jaxpr(lambda a: run(a, {}, None, False))(
+            {**params, "data": x, "softmax_label": y})
+        swaps = [e for e in jaxpr.jaxpr.eqns
+                 if e.primitive.name == "transpose" and e.outvars[0].aval.ndim == 4]
+        assert len(swaps) == 2, [e.params for e in swaps]
+
+    def test_value_used_in_both_layouts(self):
+        # A convolution output read by a swapped op (tanh) and by a canonical
+        # one (+1, and as a head) is the same value in both.
+        data = mx.sym.var("data")
+        conv = mx.sym.Convolution(data, kernel=(3, 3), num_filter=4, name="c")
+        act = mx.sym.Activation(conv, act_type="tanh")
+        group = mx.sym.Group([act, conv + 1, conv])
+        shape = (2, 3, 6, 5)
+        exe = group.simple_bind(mx.cpu(), data=shape)
+        rng = np.random.default_rng(0)
+        args = {"data": rng.standard_normal(shape).astype(np.float32),
+                "c_weight": rng.standard_normal((4, 3, 3, 3)).astype(np.float32),
+                "c_bias": rng.standard_normal(4).astype(np.float32)}
+        exe.forward(**args)
+        want = mx.nd.Convolution(*(mx.nd.array(args[k]) for k in ("data", "c_weight", "c_bias")),
+                                 kernel=(3, 3), num_filter=4).asnumpy()
+        got = [o.asnumpy() for o in exe.outputs]
+        np.testing.assert_allclose(got[0], np.tanh(want), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got[1], want + 1, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got[2], want, rtol=1e-5, atol=1e-6)
+
+
 class TestAuxAndRandomness:
     def _bn_net(self):
         data = mx.sym.var("data")

@@ -6,6 +6,7 @@ import logging
 import math
 import random
 
+import numpy as np
 import pytest
 
 import mxlite as mx
@@ -135,6 +136,16 @@ def test_optimizer_learning_rate_overrides_scheduler_base_lr(caplog):
     assert mx.optimizer.SGD(lr_scheduler=factor).lr_at(2) == 0.5  # no lr: keep it
 
 
+def test_inv_is_mochas_policy():
+    # Mocha's seed 004: LRPolicy.Inv(0.01, 0.0001, 0.75), iterations from 1.
+    inv = sched.InvScheduler(gamma=0.0001, power=0.75, base_lr=0.01)
+    n = np.array([1, 2, 100, 5000, 10000])
+    want = 0.01 * (1 + 0.0001 * n) ** -0.75
+    np.testing.assert_allclose([inv(int(i)) for i in n], want, rtol=1e-12)
+    opt = mx.optimizer.SGD(learning_rate=0.01, lr_scheduler=inv)
+    assert opt.lr_at(10000) == pytest.approx(0.01 * 2 ** -0.75)
+
+
 @pytest.mark.parametrize("make, match", [
     (lambda: sched.FactorScheduler(step=0), "step must be >= 1"),
     (lambda: sched.FactorScheduler(step=2, factor=1.5), "factor must be <= 1"),
@@ -147,6 +158,9 @@ def test_optimizer_learning_rate_overrides_scheduler_base_lr(caplog):
     (lambda: sched.PolyScheduler(max_update=0), "max_update must be >= 1"),
     (lambda: sched.CosineScheduler(max_update=5, warmup_steps=5),
      "max_update must be > warmup_steps"),
+    (lambda: sched.InvScheduler(gamma=-1e-4, power=0.75), "gamma must be a finite number"),
+    (lambda: sched.InvScheduler(gamma=1e-4, power=float("nan")),
+     "power must be a finite number"),
 ])
 def test_bad_arguments_raise_param_error(make, match):
     with pytest.raises(ParamError, match=match) as info:

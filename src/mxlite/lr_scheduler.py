@@ -43,6 +43,7 @@ from .base import ParamError
 __all__ = [
     "CosineScheduler",
     "FactorScheduler",
+    "InvScheduler",
     "LRScheduler",
     "MultiFactorScheduler",
     "PolyScheduler",
@@ -333,3 +334,34 @@ class CosineScheduler(_DecayToFinal):
         # MXNet's operation order, for MXNet's exact floats.
         return self.final_lr + (self.base_lr - self.final_lr) * (
             1 + math.cos(math.pi * (num_update - self.warmup_steps) / self.max_steps)) / 2
+
+
+class InvScheduler(LRScheduler):
+    """Inverse decay, Mocha's ``LRPolicy.Inv`` (and Caffe's ``inv``):
+    ``base_lr * (1 + gamma * num_update) ** -power``.
+
+    MXNet has no such schedule; Mocha's LeNet (seed 004) uses
+    ``Inv(0.01, 0.0001, 0.75)``. Mocha counts iterations from 1 at the first
+    update, as ``num_update`` does here.
+
+    Example:
+        >>> import mxlite as mx
+        >>> s = mx.lr_scheduler.InvScheduler(gamma=0.0001, power=0.75, base_lr=0.01)
+        >>> round(s(1), 8), round(s(10000), 8)
+        (0.00999925, 0.00594604)
+    """
+
+    def __init__(self, gamma: float, power: float, base_lr: float = 0.01,
+                 warmup_steps: int = 0, warmup_begin_lr: float = 0,
+                 warmup_mode: str = "linear") -> None:
+        super().__init__(base_lr, warmup_steps, warmup_begin_lr, warmup_mode)
+        for name, value in (("gamma", gamma), ("power", power)):
+            if not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+                raise ParamError(f"InvScheduler: {name} must be a finite number >= 0; "
+                                 f"got {value!r}.")
+        self.gamma, self.power = float(gamma), float(power)
+
+    def __call__(self, num_update: int) -> float:
+        if num_update < self.warmup_steps:
+            return self.get_warmup_lr(num_update)
+        return self.base_lr * (1.0 + self.gamma * num_update) ** (-self.power)

@@ -5,7 +5,8 @@ functions of an explicit state pytree::
 
     state = {"params", "aux", "opt", "metric", "step", "labels"}
     step(state, inputs, lr, pad)            -> (state, outputs)   (one batch)
-    steps(state, sources, idx, lrs, pads)   -> state   (k batches, lax.scan,
+    steps(state, sources, idx, lrs, pads, start, stop)
+                                            -> state   (batches start..stop-1,
                                                         rows gathered on device)
 
 Forward, backward, optimizer update and metric accumulation happen inside
@@ -13,6 +14,13 @@ one XLA computation; the state is donated, so parameters are updated in
 place; nothing is read back to the host. ``state["labels"]`` keeps the
 smallest and largest class label seen, so a label outside ``[0, classes)``
 is reported at the next sync point instead of silently training on it.
+
+On CPU ``steps`` loops from ``start`` to ``stop`` given at run time, so one
+compiled loop serves every stretch between callback sync points (MXNet's
+Speedometer gives stretches of 1, 100 and 99 batches: three compiles with a
+fixed-length scan). On GPU a loop with a run-time trip count would copy its
+condition to the host every iteration, so there the stretch is a fixed-length
+``lax.scan`` compiled per length.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import jax
 import jax.numpy as jnp
 from jax.sharding import NamedSharding, PartitionSpec
 
+from ._platform import platform_of
 from .executor import cache
 
 __all__ = ["TrainStep", "LabelCheck"]
@@ -132,6 +141,14 @@ class TrainStep:
         state, _ = jax.lax.scan(body, state, (idx, lrs, pads))
         return state
 
+    def _loop(self, state, sources, fixed, idx, lrs, pads, key, start, stop):
+        def body(i, carry):
+            new, _ = self._one(carry, self._gathered(sources, idx[i]), fixed, lrs[i],
+                               pads[i], key)
+            return new
+
+        return jax.lax.fori_loop(start, stop, body, state)
+
     # -- compiled entry points ----------------------------------------------
     def step(self, state: dict, inputs: dict, fixed: dict, lr: float, pad: int = 0,
              key: Any = None) -> tuple[dict, list]:
@@ -143,13 +160,26 @@ class TrainStep:
         return exe(*args)
 
     def steps(self, state: dict, sources: dict, fixed: dict, idx: jax.Array,
-              lrs: Sequence[float], pads: Sequence[int], key: Any = None) -> dict:
-        """``len(idx)`` batches whose rows ``idx[i]`` are gathered on the device."""
-        args = self.place((state, sources, fixed, jnp.asarray(idx, jnp.int32),
-                           jnp.asarray(lrs, jnp.float32), jnp.asarray(pads, jnp.int32),
-                           _key(key)))
-        exe = cache.compiled(
-            "steps", lambda: self._scan, *args, donate_argnums=(0,), store=self._compiled)
+              lrs: Sequence[float], pads: Sequence[int], key: Any = None,
+              start: int = 0, stop: int | None = None) -> dict:
+        """Batches ``start..stop-1``: rows ``idx[i]`` gathered on the device,
+        learning rate ``lrs[i]``, padding ``pads[i]``; the state is donated."""
+        stop = len(idx) if stop is None else stop
+        if not 0 <= start <= stop <= len(idx):
+            raise ValueError(f"TrainStep.steps: need 0 <= start <= stop <= {len(idx)}; "
+                             f"got start={start}, stop={stop}.")
+        idx = jnp.asarray(idx, jnp.int32)
+        lrs, pads = jnp.asarray(lrs, jnp.float32), jnp.asarray(pads, jnp.int32)
+        if platform_of(next(iter(idx.devices()))) != "cpu":
+            args = self.place((state, sources, fixed, idx[start:stop], lrs[start:stop],
+                               pads[start:stop], _key(key)))
+            exe = cache.compiled("steps", lambda: self._scan, *args, donate_argnums=(0,),
+                                 store=self._compiled)
+            return exe(*args)
+        args = self.place((state, sources, fixed, idx, lrs, pads, _key(key),
+                           jnp.int32(start), jnp.int32(stop)))
+        exe = cache.compiled("loop", lambda: self._loop, *args, donate_argnums=(0,),
+                             store=self._compiled)
         return exe(*args)
 
     def bad_labels(self, state: dict) -> str | None:

@@ -76,6 +76,12 @@ class TestPooling(OpCase):
         case({"kernel": (3,), "stride": (2,), "pooling_convention": "same"}, data=(2, 2, 7)),
         case({"kernel": (2, 2), "stride": (2, 1), "layout": "NHWC"}, data=(2, 4, 3, 3),
              dtype="float64"),
+        # Disjoint tiles (kernel == stride, no pad): the strided-slice max with
+        # its own gradient; odd sizes leave a remainder that 'valid' drops.
+        case({"kernel": (2, 3), "stride": (2, 3)}, data=(2, 2, 5, 7)),
+        case({"kernel": (2,), "stride": (2,)}, data=(1, 3, 9), dtype="float64"),
+        case({"kernel": (2, 2, 2), "stride": (2, 2, 2)}, data=(1, 2, 4, 4, 5)),
+        case({"kernel": (2, 2), "stride": (2, 2), "layout": "NHWC"}, data=(2, 4, 6, 3)),
     ]
 
     def reference(self, data, **params):
@@ -180,3 +186,21 @@ class TestPoolingBehaviour:
                            "count_include_pad": "None", "p_value": "None",
                            "global_pool": "False", "layout": "None"})
         assert p.kernel == (2, 2) and p.stride == (2, 2) and p.count_include_pad is None
+
+    def test_tile_max_gradient_goes_to_the_first_maximum(self):
+        # MXNet's unpool_max and XLA's select_and_scatter give a tied window's
+        # gradient to its first maximum in row-major order, not shared out.
+        import jax
+        import jax.numpy as jnp
+
+        x = jnp.array([[[[1.0, 3.0, 2.0, 2.0],
+                         [3.0, 0.0, 2.0, 2.0]]]])
+        p = self.op.parse({"kernel": (2, 2), "stride": (2, 2)})
+
+        def pooled_sum(v):
+            (y,), _ = self.op.apply(p, [v])
+            return jnp.sum(y * jnp.array([10.0, 100.0]).reshape(1, 1, 1, 2))
+
+        grad = np.asarray(jax.grad(pooled_sum)(x))
+        want = np.array([[[[0, 10, 100, 0], [0, 0, 0, 0]]]], np.float32)
+        np.testing.assert_array_equal(grad, want)

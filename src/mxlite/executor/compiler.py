@@ -24,30 +24,53 @@ def needs_key(heads: Sequence[tuple[Node, int]]) -> bool:
 
 
 def graph_function(heads: Sequence[tuple[Node, int]], platform: str) -> Callable:
-    """The graph as ``f(args, aux, key, is_train) -> (outputs, new_aux)``."""
+    """The graph as ``f(args, aux, key, is_train) -> (outputs, new_aux)``.
+
+    Layout: operators with a ``channel_swap`` lowering for ``platform`` pass
+    their data to each other with batch and channel axes swapped (on CPU the
+    convolution computes in (C, N, H, W), and pooling and activations work in
+    either); the graph's other operators and its outputs see MXNet's layout.
+    A value is swapped back at most once, where something needs it.
+    """
     order = topo_order(heads)
     head_ids = [(id(n), i) for n, i in heads]
 
     def run(args: dict, aux: dict, key, is_train: bool):
         values: dict = {}
+        swapped: dict = {}  # value id -> the same value as (C, N, ...)
         new_aux: dict = {}
+
+        def canonical(ref):
+            if ref not in values:
+                values[ref] = jnp.swapaxes(swapped[ref], 0, 1)
+            return values[ref]
+
         for position, node in enumerate(order):
             if node.op is None:
                 values[(id(node), 0)] = args[node.name] if node.name in args else aux[node.name]
                 continue
-            ins = [values[(id(c), i)] for c, i in node.inputs]
+            refs = [(id(c), i) for c, i in node.inputs]
+            rule = node.op.channel_swap(node.params, platform) if node.op.channel_swap else None
+            lowering = None
+            if rule is not None and (refs[0] in swapped or (rule[1] and canonical(refs[0]).ndim > 2)):
+                lowering = rule[0]
+                if refs[0] not in swapped:
+                    swapped[refs[0]] = jnp.swapaxes(values[refs[0]], 0, 1)
+                ins = [swapped[refs[0]]] + [canonical(r) for r in refs[1:]]
+            else:
+                ins = [canonical(r) for r in refs]
             n_args = node.num_args()
             node_key = None
             if node.op.needs_key:
                 node_key = jax.random.fold_in(key, position)
             outs, updated = node.op.apply(
                 node.params, ins[:n_args], ins[n_args:], platform=platform,
-                is_train=is_train, key=node_key, node=node.name)
+                is_train=is_train, key=node_key, node=node.name, lowering=lowering)
             for (child, _), value in zip(node.inputs[n_args:], updated):
                 new_aux[child.name] = value
             for i, out in enumerate(outs):
-                values[(id(node), i)] = out
-        return [values[h] for h in head_ids], {**aux, **new_aux}
+                (swapped if lowering is not None else values)[(id(node), i)] = out
+        return [canonical(h) for h in head_ids], {**aux, **new_aux}
 
     return run
 

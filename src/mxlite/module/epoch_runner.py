@@ -158,11 +158,13 @@ class EpochRunner:
                                  if k in names})
         key = random.next_key() if trainer.uses_key else None
         fixed, labels = self._fixed(), None
-        for start, stop in chunk_bounds(int(device.indices.shape[0]), callbacks):
-            lrs = [m.next_lr() for _ in range(stop - start)]
+        n_batches = int(device.indices.shape[0])
+        lrs = np.zeros(n_batches, np.float32)
+        for start, stop in chunk_bounds(n_batches, callbacks):
+            # Asked chunk by chunk: a callback may change the learning rate.
+            lrs[start:stop] = [m.next_lr() for _ in range(stop - start)]
             state = trainer.steps(self._state(trainer, metric, labels), sources, fixed,
-                                  device.indices[start:stop], lrs, device.pad[start:stop],
-                                  key)
+                                  device.indices, lrs.copy(), device.pad, key, start, stop)
             labels = self._sync(trainer, state, metric)
             if callbacks:  # they are here because they read a value or a clock
                 jax.block_until_ready(state)

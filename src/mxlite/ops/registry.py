@@ -44,6 +44,13 @@ class OpDef:
     and is called as ``fn(p, *arguments, *aux, [is_train=..], [key=..])``. It
     returns an array, a tuple of arrays for several outputs, or, for operators
     with auxiliary states, ``(outputs, new_aux_tuple)``.
+
+    ``channel_swap(p, platform)``, where given, says how the operator runs on
+    a first argument held with its batch and channel axes swapped ((C, N,
+    H, W) instead of (N, C, H, W)): ``(fn, start)`` with ``fn`` a lowering
+    that takes and returns that layout, or None where it cannot. The graph
+    compiler keeps chains of such operators in the swapped layout (``start``:
+    the operator begins a chain; otherwise it only continues one).
     """
 
     name: str
@@ -61,6 +68,7 @@ class OpDef:
     variadic: str | None = None
     hidden: bool = False
     extra: dict = field(default_factory=dict)
+    channel_swap: Callable[[Params, str], tuple[Callable, bool] | None] | None = None
 
     @property
     def hint(self) -> str:
@@ -114,8 +122,9 @@ class OpDef:
 
     def apply(self, p: Params, args: Sequence, aux: Sequence = (), *,
               platform: str = "cpu", is_train: bool = False, key: Any = None,
-              node: str | None = None) -> tuple[list, list]:
-        """Run the lowering; return ``(outputs, new_aux)`` as lists.
+              node: str | None = None, lowering: Callable | None = None
+              ) -> tuple[list, list]:
+        """Run the lowering (or ``lowering``); return ``(outputs, new_aux)``.
 
         Called while tracing or eagerly. A failure is re-raised once with the
         operator, node and input specs attached.
@@ -126,7 +135,8 @@ class OpDef:
         if self.needs_key:
             kwargs["key"] = key
         try:
-            result = self.lowering(platform)(p, *args, *aux, **kwargs)
+            fn = lowering or self.lowering(platform)
+            result = fn(p, *args, *aux, **kwargs)
         except MXNetError:
             raise
         except Exception as err:

@@ -31,4 +31,5 @@ register_op(
     params=[Enum("act_type", tuple(ACTIVATIONS), doc="Activation function to apply.")],
     infer_shape=_infer_shape,
     lower=_lower,
+    channel_swap=lambda p, platform: (_lower, False),  # elementwise: any layout
 )

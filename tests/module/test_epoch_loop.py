@@ -1,0 +1,64 @@
+"""The in-memory fast path: one compiled loop for every stretch of an epoch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mxlite as mx
+from mxlite.executor import cache
+
+from .helpers import dataset, tiny
+
+
+class _Every:
+    """A batch callback that needs the state every ``frequent`` batches."""
+
+    def __init__(self, frequent: int) -> None:
+        self.frequent, self.seen = frequent, []
+
+    def __call__(self, param) -> None:
+        self.seen.append(param.nbatch)
+
+
+def _fit(callbacks, epochs: int = 2) -> tuple[dict, int]:
+    mx.random.seed(7)
+    x, y = dataset(90)
+    it = mx.io.NDArrayIter(x, y, 10, shuffle=True)
+    mod = mx.mod.Module(tiny(), context=mx.cpu())
+    before = cache.stats()["compiles"]
+    mod.fit(it, optimizer="sgd", optimizer_params={"learning_rate": 0.1, "momentum": 0.9},
+            initializer=mx.init.Uniform(0.1), num_epoch=epochs,
+            batch_end_callback=callbacks)
+    params = {k: v.asnumpy() for k, v in mod.get_params()[0].items()}
+    return params, cache.stats()["compiles"] - before
+
+
+def test_stretches_between_callbacks_train_like_one_loop():
+    # Sync points after batches 0, 4, 8 split each 9-batch epoch into
+    # stretches of 1, 4 and 4 batches; the result equals the unsplit epoch.
+    every = _Every(4)
+    split, _ = _fit([every])
+    whole, _ = _fit([])
+    assert every.seen == list(range(9)) * 2
+    for name in whole:
+        np.testing.assert_allclose(split[name], whole[name], rtol=1e-6, atol=1e-7,
+                                   err_msg=name)
+
+
+def test_stretches_of_different_lengths_compile_one_loop():
+    _fit([_Every(4)], epochs=1)  # warm the executor and metric programs
+    _, compiles = _fit([_Every(3)], epochs=1)  # stretches 1, 3, 3, 2
+    assert compiles == 1
+
+
+def test_steps_rejects_a_stretch_outside_the_epoch():
+    mod = mx.mod.Module(tiny(), context=mx.cpu())
+    x, y = dataset(20)
+    it = mx.io.NDArrayIter(x, y, 10)
+    mod.bind(it.provide_data, it.provide_label)
+    mod.init_params()
+    mod.init_optimizer()
+    trainer = mod._runner._trainer_for(mx.metric.create("acc"))
+    with pytest.raises(ValueError, match=r"need 0 <= start <= stop <= 2; got start=1, stop=3"):
+        trainer.steps({}, {}, {}, np.zeros((2, 10)), [0.1, 0.1], [0, 0], None, 1, 3)

@@ -1,0 +1,81 @@
+"""Who competes: each contender's script, variant, interpreter and environment."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+PEERS_DIR = REPO / "benchmarks" / "peers"
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+PEER_KEYS = ("torch", "jax", "mxnet", "chainer")
+
+
+@dataclass(frozen=True)
+class Contender:
+    """One column of the comparison: a peer script run with one variant."""
+
+    name: str
+    peer: str  # "mxlite" or one of PEER_KEYS: picks the interpreter
+    variant: str
+    imports: str  # what the interpreter must import for the run to make sense
+    gpu: bool = False  # takes part with --device gpu
+    lenet_only: bool = False
+
+    @property
+    def script(self) -> Path:
+        return PEERS_DIR / f"{self.peer}_mnist.py"
+
+
+CONTENDERS: tuple[Contender, ...] = (
+    Contender("mxlite", "mxlite", "default", "mxlite", gpu=True),
+    Contender("torch-eager", "torch", "eager", "torch", gpu=True),
+    Contender("torch-channels_last", "torch", "channels_last", "torch",
+              lenet_only=True),
+    Contender("torch-compile", "torch", "compile", "torch", gpu=True),
+    Contender("jax-optax", "jax", "default", "jax, optax", gpu=True),
+    Contender("mxnet", "mxnet", "default", "mxnet"),
+    Contender("chainer", "chainer", "default", "chainer"),
+)
+BY_NAME = {c.name: c for c in CONTENDERS}
+
+
+def applies(contender: Contender, model: str) -> bool:
+    """Whether ``contender`` runs a workload whose model is ``model``."""
+    return model == "lenet" or not contender.lenet_only
+
+
+def default_python(peer: str) -> str:
+    """The interpreter benchmarks/peers/setup_peers.sh creates for ``peer``."""
+    root = os.environ.get("MXLITE_BENCH_VENVS") or Path.home() / ".cache/mxlite-bench"
+    return str(Path(root) / peer / "bin" / "python")
+
+
+def python_for(contender: Contender, overrides: dict[str, str]) -> str:
+    """mxlite runs on this interpreter; a peer on its override or its venv."""
+    if contender.peer == "mxlite":
+        return sys.executable
+    return overrides.get(contender.peer) or default_python(contender.peer)
+
+
+def run_env(base: dict[str, str], contender: Contender, threads: int,
+            caches: dict[str, str]) -> dict[str, str]:
+    """The environment of one run.
+
+    Every contender gets the thread variables set to the pinned CPU count and
+    no inherited PYTHONPATH (a peer must not see mxlite). mxlite gets
+    ``PYTHONPATH=<repo>/src`` and its compilation cache directory; PyTorch gets
+    fresh Inductor/Triton cache directories, so that ``torch.compile`` also
+    starts cold in repeat 1 instead of reusing an earlier invocation's cache.
+    """
+    env = {k: v for k, v in base.items() if k != "PYTHONPATH"}
+    env.update({var: str(threads) for var in THREAD_VARS})
+    if contender.peer == "mxlite":
+        env["PYTHONPATH"] = str(REPO / "src")
+        env["MXLITE_COMPILATION_CACHE"] = caches["mxlite"]
+    elif contender.peer == "torch":
+        env["TORCHINDUCTOR_CACHE_DIR"] = caches["torchinductor"]
+        env["TRITON_CACHE_DIR"] = caches["triton"]
+    return env

@@ -1,0 +1,164 @@
+"""benchmarks.compare's arithmetic and tables, from hand-made RESULT records.
+
+Nothing here starts a benchmark process.
+"""
+
+from __future__ import annotations
+
+import pytest
+from benchmarks.compare import __main__ as compare_main
+from benchmarks.compare import machine, report, runner
+from benchmarks.compare.aggregate import (
+    REFERENCE_GEMM_FLOPS,
+    aggregate,
+    aggregate_all,
+    run_summary,
+)
+
+# A RESULT line as torch_mnist.py printed it, after its progress lines.
+REAL_STDOUT = (
+    "batch 600/600 loss 0.4081\n"
+    'RESULT {"contender": "torch", "variant": "eager", "workload": "mlp002", '
+    '"device": "cpu", "epoch_times": [3.92011, 5.974317], "warmup_s": 0.0, '
+    '"test_accuracy": 0.8749, "images_per_round": 60000, "batches_per_round": 600, '
+    '"peak_rss_mb": 622.2, "device_peak_mb": null, "versions": {"python": "3.11.7", '
+    '"numpy": "2.4.6", "torch": "2.13.0+cpu"}, "affinity": [0, 1], "pid": 18334, '
+    '"threads": 2}\n'
+)
+
+
+def _result(times, *, acc=0.95, rss=500.0, workload="mlp002", device_peak=None):
+    iterations = workload == "mocha_lenet"
+    return {"epoch_times": times, "test_accuracy": acc, "workload": workload,
+            "images_per_round": 937 * 64 if iterations else 60000,
+            "batches_per_round": 937 if iterations else 600, "peak_rss_mb": rss,
+            "device_peak_mb": device_peak, "versions": {"python": "3.11.7"}}
+
+
+def _run(repeat, contender, times, workload="mlp002", **kw):
+    return {"repeat": repeat, "workload": workload, "contender": contender,
+            "status": "ok", "reason": None,
+            "result": _result(times, workload=workload, **kw)}
+
+
+def _bad(repeat, contender, status, reason, workload="mlp002"):
+    return {"repeat": repeat, "workload": workload, "contender": contender,
+            "status": status, "reason": reason, "result": None}
+
+
+def test_run_summary_median_of_later_rounds_and_first_overhead():
+    s = run_summary(_result([5.0, 1.0, 1.3, 1.1]))
+    assert s["steady"] == pytest.approx(1.1)
+    assert s["first_overhead"] == pytest.approx(3.9)
+    one = run_summary(_result([2.5]))
+    assert one == {"steady": 2.5, "first_overhead": None}
+
+
+def test_aggregate_medians_spread_cold_warm_and_floor():
+    runs = [_run(1, "mxlite", [3.0, 0.20, 0.30, 0.10], rss=400.0, acc=0.93),
+            _run(2, "mxlite", [0.9, 0.14, 0.14, 0.14], rss=420.0, acc=0.95),
+            _run(3, "mxlite", [0.5, 0.12, 0.16, 0.13], rss=410.0, acc=0.94)]
+    a = aggregate("mlp002", "mxlite", runs)
+    # Run steadies: median(0.2, 0.3, 0.1) = 0.2, 0.14, median(0.12, 0.16, 0.13) = 0.13.
+    assert a["steadies"] == pytest.approx([0.2, 0.14, 0.13])
+    assert a["median_s"] == pytest.approx(0.14)
+    assert (a["min_s"], a["max_s"]) == pytest.approx((0.13, 0.2))
+    assert a["images_per_s"] == pytest.approx(60000 / 0.14)
+    assert "iterations_per_s" not in a
+    assert a["cold_first_overhead_s"] == pytest.approx(2.8)
+    assert a["warm_first_overhead_s"] == pytest.approx((0.76 + 0.37) / 2)
+    assert a["peak_rss_mb"] == 420.0
+    assert a["test_accuracy"] == pytest.approx(0.94)
+    # mlp002: 2 * 3 * (784*128 + 128*64 + 64*10) - 2 * 784*128 = 454,400 FLOPs/image.
+    assert REFERENCE_GEMM_FLOPS == 390e9
+    assert a["floor_fraction"] == pytest.approx(454400 * 60000 / 390e9 / 0.14)
+    assert a["floor_fraction"] == pytest.approx(0.49934, abs=1e-5)
+
+
+def test_iterations_per_second_and_device_peak():
+    runs = [_run(1, "torch-eager", [9.0, 4.0], workload="mocha_lenet",
+                 device_peak=100.0),
+            _run(2, "torch-eager", [8.0, 5.0], workload="mocha_lenet",
+                 device_peak=150.0)]
+    a = aggregate("mocha_lenet", "torch-eager", runs)
+    assert a["median_s"] == pytest.approx(4.5)
+    assert a["iterations_per_s"] == pytest.approx(937 / 4.5)
+    assert a["images_per_s"] == pytest.approx(59968 / 4.5)
+    assert a["device_peak_mb"] == 150.0
+    assert (a["cold_first_overhead_s"], a["warm_first_overhead_s"]) == \
+        pytest.approx((5.0, 3.0))
+
+
+def test_ratio_is_mxlite_time_over_each_peer_time():
+    runs = [_run(r, "mxlite", [1.0, 0.15]) for r in (1, 2)] + \
+           [_run(1, "torch-eager", [0.5, 0.40]), _run(2, "torch-eager", [0.5, 0.50]),
+            _run(1, "jax-optax", [0.8, 0.10]), _run(2, "jax-optax", [0.8, 0.10])]
+    rows = {a["contender"]: a for a in aggregate_all(
+        runs, ["mlp002"], ["mxlite", "torch-eager", "jax-optax"])}
+    assert rows["mxlite"]["mxlite_over_peer"] is None
+    assert rows["torch-eager"]["mxlite_over_peer"] == pytest.approx(0.15 / 0.45)
+    assert rows["jax-optax"]["mxlite_over_peer"] == pytest.approx(1.5)
+
+
+def _doc(runs, contenders, device="cpu"):
+    return {"command": "python -m benchmarks.compare --workload mlp002",
+            "settings": {"device": device, "workloads": ["mlp002"],
+                         "contenders": contenders, "repeat": 2, "epochs": 2,
+                         "cpus": "0,1", "pinned": True, "threads": 2},
+            "machine": {"date": "2026-11-23T08:00:00+00:00", "cpu_model": "AMD EPYC",
+                        "cpu_count": 2, "pinned_cpus": [0, 1], "gpus": [],
+                        "loadavg": [0.5, 0.4, 0.3], "python": "3.11.7"},
+            "aggregates": aggregate_all(runs, ["mlp002"], contenders), "runs": runs}
+
+
+def test_missing_and_failed_contenders_are_rows_with_their_reason():
+    runs = [_run(1, "mxlite", [1.0, 0.14]), _run(2, "mxlite", [0.6, 0.16]),
+            _bad(1, "chainer", "missing", "no interpreter at /nowhere/python"),
+            _bad(2, "chainer", "missing", "no interpreter at /nowhere/python"),
+            _bad(1, "torch-compile", "failed", "exit 1: RuntimeError: a | b"),
+            _bad(2, "torch-compile", "failed", "exit 1: RuntimeError: a | b"),
+            _run(1, "jax-optax", [0.7, 0.30]),
+            _bad(2, "jax-optax", "failed", "exit -9: killed")]
+    md = report.render(_doc(runs, ["mxlite", "torch-compile", "jax-optax", "chainer"]))
+    assert "| chainer | missing: no interpreter at /nowhere/python | | | | | | |" in md
+    assert "| torch-compile | failed: exit 1: RuntimeError: a \\| b |" in md
+    assert ("| mxlite | 0.150 [0.140–0.160] | 400,000 | 0.86 / 0.44 | 500 | 0.9500 "
+            "| n/a | 0.466 |") in md
+    assert "| jax-optax | 0.300 [0.300–0.300] | 200,000 | 0.40 / n/a |" in md
+    assert "| 0.50 | 0.233 |" in md  # mxlite/peer 0.15 / 0.30, floor 0.0699 / 0.3
+    assert "- jax-optax: 1 of 2 runs failed (repeat 2: exit -9: killed)" in md
+    assert "taskset -c 0,1" in md and "390 GFLOP/s" in md
+    assert "reference" in md and "python -m benchmarks.compare --workload mlp002" in md
+
+
+def test_all_missing_mxlite_leaves_no_ratio():
+    runs = [_bad(1, "mxlite", "missing", "benchmarks/peers/mxlite_mnist.py not found"),
+            _run(1, "torch-eager", [0.5, 0.4])]
+    rows = aggregate_all(runs, ["mlp002"], ["mxlite", "torch-eager"])
+    assert rows[0]["status"] == "missing"
+    assert rows[1]["mxlite_over_peer"] is None
+    md = report.render(_doc(runs, ["mxlite", "torch-eager"]))
+    assert "| mxlite | missing: benchmarks/peers/mxlite_mnist.py not found |" in md
+
+
+def test_parse_a_real_result_line():
+    result = runner.parse_result(REAL_STDOUT)
+    assert result["epoch_times"] == [3.92011, 5.974317]
+    assert result["test_accuracy"] == 0.8749
+    assert result["versions"]["torch"] == "2.13.0+cpu"
+    assert run_summary(result)["steady"] == pytest.approx(5.974317)
+    assert runner.parse_result("batch 100/600 loss 2.30\n") is None
+    stderr = "a\nTraceback\nValueError: x\n\n"
+    assert runner.last_line(stderr, "none") == "ValueError: x"
+
+
+def test_cpu_lists():
+    assert machine.parse_cpu_list("0,1") == [0, 1]
+    assert machine.parse_cpu_list("0-3,8") == [0, 1, 2, 3, 8]
+
+
+def test_gpu_run_without_a_gpu_exits_2_before_running(monkeypatch, capsys):
+    monkeypatch.setattr(machine, "gpus", list)
+    monkeypatch.setattr(compare_main, "_run_all", lambda *a: pytest.fail("ran"))
+    assert compare_main.main(["--device", "gpu", "--workload", "mlp002"]) == 2
+    assert "no GPU" in capsys.readouterr().err

@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cpus", default=ours,
                    help="taskset CPU list of every run (default: all of ours)")
     p.add_argument("--out", default="benchmarks/results", help="output directory")
+    p.add_argument("--tag", default="",
+                   help="appended to the result files' name: <date>-<device>-<tag>")
     p.add_argument("--python", action="append", default=[], metavar="PEER=PATH",
                    help=f"interpreter of a peer ({', '.join(PEER_KEYS)}); repeatable")
     return p
@@ -151,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
            "settings": settings, "machine": host,
            "aggregates": aggregate_all(runs, args.workloads, args.names), "runs": runs}
     markdown = report.render(doc)
-    stem = Path(args.out) / f"{host['date'][:10]}-{args.device}"
+    stem = Path(args.out) / "-".join(filter(None, (host["date"][:10], args.device,
+                                                   args.tag)))
     _write_atomic(stem.with_suffix(".json"), json.dumps(doc, indent=1) + "\n")
     _write_atomic(stem.with_suffix(".md"), markdown)
     print(markdown, end="")

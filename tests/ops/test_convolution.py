@@ -45,6 +45,10 @@ CASES = [
     case({"kernel": (2, 2, 2), "num_filter": 2, "layout": "NCDHW"}, data=(1, 2, 3, 3, 3)),
     case({"kernel": (3, 2), "num_filter": 2, "stride": (1, 2), "dilate": (2, 2),
           "pad": (2, 1), "num_group": 2}, data=(1, 2, 6, 7), dtype="float64"),
+    # Batches of 32+ are cut into independent halves on CPU (_BATCH_PARTS).
+    case({"kernel": (3, 3), "num_filter": 3, "stride": (2, 1)}, data=(32, 2, 5, 6)),
+    case({"kernel": (2, 2), "num_filter": 4, "num_group": 2, "pad": (1, 0)},
+         data=(34, 4, 3, 3), dtype="float64"),
 ]
 
 

@@ -32,49 +32,16 @@ MNIST_DIR = (
 # is: an epoch of 60,000 images (600 batches of 100), or for seed 004 937
 # iterations of 64 (60,000 // 64; Mocha's batches run across epochs, there is
 # no padding), reported as iterations per second.
+# Seed 002's MXNet settings, shared by its two models and seed 001's MLP.
+_MXNET_SGD = {"batch": 100, "optimizer": "sgd", "lr": 0.1, "momentum": 0.0, "wd": 0.0,
+              "scale": 255.0, "init": "uniform0.01", "unit": "epoch"}
+_MLP = {"model": "mlp", "hidden": (128, 64), "act": "relu"}
+
 WORKLOADS: dict[str, dict] = {
-    "mlp002": {
-        "seed": "002",
-        "model": "mlp",
-        "hidden": (128, 64),
-        "act": "relu",
-        "batch": 100,
-        "optimizer": "sgd",
-        "lr": 0.1,
-        "momentum": 0.0,
-        "wd": 0.0,
-        "scale": 255.0,
-        "init": "uniform0.01",
-        "unit": "epoch",
-    },
-    "lenet002": {
-        "seed": "002",
-        "model": "lenet",
-        "act": "tanh",
-        "fc_act": "tanh",
-        "batch": 100,
-        "optimizer": "sgd",
-        "lr": 0.1,
-        "momentum": 0.0,
-        "wd": 0.0,
-        "scale": 255.0,
-        "init": "uniform0.01",
-        "unit": "epoch",
-    },
-    "mlp001": {
-        "seed": "001",
-        "model": "mlp",
-        "hidden": (128, 64),
-        "act": "relu",
-        "batch": 100,
-        "optimizer": "sgd",
-        "lr": 0.1,
-        "momentum": 0.9,
-        "wd": 1e-5,
-        "scale": 255.0,
-        "init": "uniform0.01",
-        "unit": "epoch",
-    },
+    "mlp002": {**_MXNET_SGD, **_MLP, "seed": "002"},
+    "lenet002": {**_MXNET_SGD, "seed": "002", "model": "lenet", "act": "tanh",
+                 "fc_act": "tanh"},
+    "mlp001": {**_MXNET_SGD, **_MLP, "seed": "001", "momentum": 0.9, "wd": 1e-5},
     "chainer50": {
         "seed": "003",
         "model": "mlp",
@@ -173,6 +140,18 @@ def load_mnist(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
 def mocha_lr(w: dict, iteration: int) -> float:
     """Mocha's LRPolicy.Inv at 1-based ``iteration``."""
     return w["lr"] * (1.0 + w["gamma"] * iteration) ** (-w["power"])
+
+
+def only_default_on_cpu(name: str, args: argparse.Namespace) -> int | None:
+    """Exit code 2 for a variant other than 'default', 3 for --device gpu
+    (with the message), for contenders that run on CPU only; else None."""
+    if args.variant != "default":
+        print(f"{name}: unknown variant {args.variant!r}; only 'default'", file=sys.stderr)
+        return 2
+    if args.device == "gpu":
+        print(f"{name}: runs CPU only in this benchmark (no --device gpu)", file=sys.stderr)
+        return 3
+    return None
 
 
 def parser(description: str) -> argparse.ArgumentParser:

@@ -160,14 +160,8 @@ def test_accuracy(predictor: chainer.Chain, x: np.ndarray, t: np.ndarray) -> flo
 
 def main() -> int:
     args = _common.parser(__doc__.splitlines()[0]).parse_args()
-    if args.variant != "default":
-        print(f"chainer_mnist: unknown variant {args.variant!r}; only 'default'",
-              file=sys.stderr)
-        return 2
-    if args.device == "gpu":
-        print("chainer_mnist: Chainer runs CPU only in this benchmark "
-              "(no --device gpu)", file=sys.stderr)
-        return 3
+    if (code := _common.only_default_on_cpu("chainer_mnist", args)) is not None:
+        return code
     w = _common.WORKLOADS[args.workload]
     threads = int(os.environ["OPENBLAS_NUM_THREADS"])
     np.random.seed(args.seed)  # Chainer's initializers and the permutations

@@ -120,14 +120,8 @@ def initializer(w: dict) -> mx.init.Initializer:
 
 def main() -> int:
     args = _common.parser(__doc__.splitlines()[0]).parse_args()
-    if args.variant != "default":
-        print(f"mxnet_mnist: unknown variant {args.variant!r}; only 'default'",
-              file=sys.stderr)
-        return 2
-    if args.device == "gpu":
-        print("mxnet_mnist: MXNet runs CPU only in this benchmark (no --device gpu)",
-              file=sys.stderr)
-        return 3
+    if (code := _common.only_default_on_cpu("mxnet_mnist", args)) is not None:
+        return code
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     w = _common.WORKLOADS[args.workload]
     threads = int(os.environ["OMP_NUM_THREADS"])

@@ -324,6 +324,21 @@ def test_wd_only_on_weight_and_gamma_when_names_are_known():
                         names).values())  # MXNet.jl decays everything
 
 
+@pytest.mark.parametrize("name", ["adam", "rmsprop"])
+def test_zero_weight_decay_never_reads_the_weight(name):
+    # A known zero decay is skipped, not added as 0*w (a pass over w saved per
+    # step); the proof is that an inf weight does not turn its state into NaN.
+    opt = mx.optimizer.create(name, learning_rate=0.1, wd=0.0)
+    params = {"w": jnp.array([np.inf, 1.0], jnp.float32)}
+    grads = {"w": jnp.array([0.5, -0.5], jnp.float32)}
+    _, state = jax.jit(opt.apply)(params, grads, opt.init_state(params), 0.1)
+    for slot, value in state["slots"]["w"].items():
+        assert np.isfinite(np.asarray(value)).all(), (slot, value)
+    decayed = mx.optimizer.create(name, learning_rate=0.1, wd=0.5)
+    _, state = decayed.apply(params, grads, decayed.init_state(params), 0.1)
+    assert not all(np.isfinite(np.asarray(v)).all() for v in state["slots"]["w"].values())
+
+
 def test_lr_and_wd_multipliers_from_dicts_and_symbol_attributes():
     data = mx.sym.var("data")
     w = mx.sym.var("fc_weight", lr_mult=0.0)

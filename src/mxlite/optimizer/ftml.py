@@ -49,7 +49,7 @@ class FTML(Optimizer):
               wd: jax.Array, t: jax.Array) -> tuple[jax.Array, dict]:
         b1, b2 = jnp.asarray(self.beta1, w.dtype), jnp.asarray(self.beta2, w.dtype)
         tf = t.astype(w.dtype)
-        grad = self._clip(self._rescale(g) + wd * w)
+        grad = self._clip(self._plus_wd(self._rescale(g), w, wd))
         v = b2 * slots["v"] + (1 - b2) * jnp.square(grad)
         d_t = (1 - b1 ** tf) / lr * (
             jnp.sqrt(v / (1 - b2 ** tf)) + jnp.asarray(self.epsilon, w.dtype))

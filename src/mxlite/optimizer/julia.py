@@ -50,7 +50,7 @@ class _JuliaOptimizer(Optimizer):
     def _normalized_gradient(self, w: jax.Array, g: jax.Array,
                              wd: jax.Array) -> jax.Array:
         """MXNet.jl's ``normalized_gradient``: scale, clip, then add ``wd*w``."""
-        return self._clip(self._rescale(g)) + wd * w
+        return self._plus_wd(self._clip(self._rescale(g)), w, wd)
 
 
 def _julia_kwargs(where: str, grad_clip: float, momentum_scheduler: Any,

@@ -51,7 +51,7 @@ class NAG(Optimizer):
             step = lr * self._clip(rescale * g) if self._clipping() else (lr * rescale) * g
             return (1 - lr * wd) * w - step, {}
         mu = jnp.asarray(self.momentum, w.dtype)
-        grad = self._clip(rescale * g) + wd * w
+        grad = self._plus_wd(self._clip(rescale * g), w, wd)
         mom = mu * slots["mom"]
         new_w = w - mom + (mu + 1) * (mom - lr * grad)
         return new_w, {"mom": mom - lr * grad}

@@ -256,6 +256,20 @@ class Optimizer:
         return g * jnp.asarray(self.rescale_grad, g.dtype)
 
     @staticmethod
+    def _plus_wd(x: jax.Array, w: jax.Array, wd: jax.Array) -> jax.Array:
+        """``x + wd*w``, or ``x`` itself when ``wd`` is a known zero.
+
+        ``apply`` passes each weight's decay as a NumPy constant. Skipping a zero one
+        saves a read of ``w`` in every loop that needs the decayed gradient:
+        Adam's two moment updates run as separate loops on XLA:CPU, and on a
+        1000x1000 layer that read is about 8% of the training step. (A weight
+        holding inf or NaN then keeps ``x`` instead of turning it into NaN.)
+        """
+        if isinstance(wd, np.ndarray) and not wd.any():
+            return x
+        return x + wd * w
+
+    @staticmethod
     def _bias_corrected_lr(lr: jax.Array, t: jax.Array, beta1: float,
                            beta2: float) -> jax.Array:
         """``lr * sqrt(1 - beta2**t) / (1 - beta1**t)`` (Adam's step size).
@@ -293,10 +307,10 @@ class Optimizer:
             inner = {k: v for k, v in slots.items() if k != _MASTER}
             new, inner = self._rule(master, g.astype(master.dtype), inner,
                                     jnp.asarray(lr, master.dtype),
-                                    jnp.asarray(wd, master.dtype), t)
+                                    _as_constant(wd, master.dtype), t)
             return new.astype(w.dtype), {**inner, _MASTER: new}
         new, out = self._rule(w, g.astype(w.dtype), slots, jnp.asarray(lr, w.dtype),
-                              jnp.asarray(wd, w.dtype), t)
+                              _as_constant(wd, w.dtype), t)
         return new.astype(w.dtype), {k: v.astype(slots[k].dtype) for k, v in out.items()}
 
     def init_state(self, params: dict[str, jax.Array]) -> dict:
@@ -539,3 +553,11 @@ def check_hyper(where: str, name: str, value: Any, lower: float,
         bound = f">= {lower}" if upper is None else (
             f"in [{lower}, {upper}{')' if upper_open else ']'}")
         raise ParamError(f"{where}: {name} must be a number {bound}; got {value!r}.")
+
+
+def _as_constant(x: Any, dtype: Any) -> Any:
+    """A Python number as a 0-d NumPy array (its value stays known while
+    tracing, see ``Optimizer._plus_wd``); anything else as a JAX array."""
+    if isinstance(x, numbers.Real):
+        return np.asarray(x, dtype)
+    return jnp.asarray(x, dtype)

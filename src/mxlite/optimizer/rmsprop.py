@@ -68,7 +68,7 @@ class RMSProp(Optimizer):
               wd: jax.Array, t: jax.Array) -> tuple[jax.Array, dict]:
         decay = jnp.asarray(self.gamma1, w.dtype)
         eps = jnp.asarray(self.epsilon, w.dtype)
-        grad = self._clip(self._rescale(g) + wd * w)
+        grad = self._clip(self._plus_wd(self._rescale(g), w, wd))
         if not self.centered:
             tx = optax.scale_by_rms(decay=decay, eps=eps, initial_scale=0.0)
             u, st = tx.update(grad, optax.ScaleByRmsState(nu=slots["n"]))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import mxlite as mx
+from mxlite import train_step
 from mxlite.executor import cache
 
 from .helpers import dataset, tiny
@@ -50,6 +51,20 @@ def test_stretches_of_different_lengths_compile_one_loop():
     _fit([_Every(4)], epochs=1)  # warm the executor and metric programs
     _, compiles = _fit([_Every(3)], epochs=1)  # stretches 1, 3, 3, 2
     assert compiles == 1
+
+
+def test_gpu_stretches_scan_like_the_cpu_loop(monkeypatch):
+    # On a GPU each stretch is a fixed-length lax.scan (compiled per length);
+    # no GPU here, so that branch runs on the CPU and must train identically.
+    _fit([_Every(4)])  # warm the executor and metric programs
+    whole, loop_compiles = _fit([_Every(4)])
+    assert loop_compiles == 1  # the CPU loop serves stretches of 1 and 4
+    monkeypatch.setattr(train_step, "platform_of", lambda device: "gpu")
+    scanned, compiles = _fit([_Every(4)])
+    assert compiles == 2  # one scan per stretch length (1 and 4)
+    for name in whole:
+        np.testing.assert_allclose(scanned[name], whole[name], rtol=1e-6, atol=1e-7,
+                                   err_msg=name)
 
 
 def test_steps_rejects_a_stretch_outside_the_epoch():

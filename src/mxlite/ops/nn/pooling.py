@@ -135,9 +135,12 @@ def _tile_slices(x, axes, kernel):
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(1, 2))
 def _max_tiles(x, axes, kernel):
-    """Max over tiles as an elementwise max of strided slices (``x`` cropped
-    to whole tiles). XLA:CPU runs this 2.5x faster than ``reduce_window`` and
-    its gradient many times faster than ``select_and_scatter``."""
+    """Max over disjoint tiles (``x`` cropped to whole tiles).
+
+    The forward pass is ``reduce_window`` (an elementwise max of strided
+    slices measured no faster on XLA:CPU); the point is the gradient, an
+    elementwise pass over the tile offsets that XLA:CPU runs many times faster
+    than ``select_and_scatter``."""
     window = [1] * x.ndim
     for a, k in zip(axes, kernel):
         window[a] = k

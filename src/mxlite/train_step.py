@@ -130,7 +130,10 @@ class TrainStep:
         return jnp.stack(rows) if rows else bounds
 
     def _gathered(self, sources: dict, rows) -> dict:
-        return {name: jnp.take(array, rows, axis=0) for name, array in sources.items()}
+        # The rows come from the epoch's own permutation, so they are in range;
+        # "clip" skips the per-element bounds select of the default "fill".
+        return {name: jnp.take(array, rows, axis=0, mode="clip")
+                for name, array in sources.items()}
 
     def _scan(self, state, sources, fixed, idx, lrs, pads, key):
         def body(carry, xs):

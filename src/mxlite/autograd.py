@@ -69,7 +69,7 @@ class _Scope:
         self._flags = (recording, training)
         self._prev = (False, False)
 
-    def __enter__(self) -> "_Scope":
+    def __enter__(self) -> _Scope:
         recording, training = self._flags
         self._prev = (is_recording(), is_training())
         if recording is not None:

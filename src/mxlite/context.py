@@ -31,7 +31,7 @@ class Context:
     devtype2str = _DEVID2TYPE
     devstr2type = _DEVTYPE2ID
 
-    def __init__(self, device_type: "str | Context", device_id: int = 0) -> None:
+    def __init__(self, device_type: str | Context, device_id: int = 0) -> None:
         if isinstance(device_type, Context):
             device_type, device_id = device_type.device_type, device_type.device_id
         if device_type not in _DEVTYPE2ID:
@@ -78,7 +78,7 @@ class Context:
 
     __str__ = __repr__
 
-    def __enter__(self) -> "Context":
+    def __enter__(self) -> Context:
         self._old.append(current_context())
         Context._local.value = self
         return self

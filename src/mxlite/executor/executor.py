@@ -185,7 +185,7 @@ class Executor:
                 target[name]._data = to_jax(data, self._ctx, target[name]._data.dtype)
 
     def reshape(self, partial_shaping: bool = False, allow_up_sizing: bool = False,
-                **kwargs: Any) -> "Executor":
+                **kwargs: Any) -> Executor:
         """A new executor for new input shapes, sharing unchanged arrays."""
         new = self._symbol.simple_bind(self._ctx, dict(self._grad_req), **kwargs)
         for name, array in new.arg_dict.items():

@@ -46,7 +46,7 @@ def to_jax(value: Any, ctx: Context, dtype: Any = None) -> jax.Array:
     return jax.device_put(value, ctx.jax_device)
 
 
-def _op(name: str, *inputs: "NDArray", **params: Any) -> "NDArray":
+def _op(name: str, *inputs: NDArray, **params: Any) -> NDArray:
     opdef = get_op(name)
     return invoke(opdef, opdef.parse(params), inputs)[0]
 
@@ -55,7 +55,7 @@ def _is_scalar(value: Any) -> bool:
     return isinstance(value, numbers.Number) and not isinstance(value, bool)
 
 
-def _operand(other: Any, like: "NDArray", op: str) -> "NDArray":
+def _operand(other: Any, like: NDArray, op: str) -> NDArray:
     """The other operand of a binary operator as an NDArray like ``like``."""
     if isinstance(other, NDArray):
         return other
@@ -67,7 +67,7 @@ def _operand(other: Any, like: "NDArray", op: str) -> "NDArray":
     )
 
 
-def _binary(lhs: "NDArray", rhs: Any, op: str, scalar_op: str) -> "NDArray":
+def _binary(lhs: NDArray, rhs: Any, op: str, scalar_op: str) -> NDArray:
     if _is_scalar(rhs):
         return _op(scalar_op, lhs, scalar=float(rhs))
     return _op(f"broadcast_{op}", lhs, _operand(rhs, lhs, op))
@@ -94,7 +94,7 @@ class NDArray:
         self._grad_req = "null"
 
     @classmethod
-    def _wrap(cls, data: jax.Array, ctx: Context) -> "NDArray":
+    def _wrap(cls, data: jax.Array, ctx: Context) -> NDArray:
         return cls(data, ctx)
 
     # -- properties -------------------------------------------------------
@@ -126,11 +126,11 @@ class NDArray:
         return "default"
 
     @property
-    def T(self) -> "NDArray":  # noqa: N802  (MXNet's name)
+    def T(self) -> NDArray:  # noqa: N802  (MXNet's name)
         return self.transpose()
 
     @property
-    def grad(self) -> "NDArray | None":
+    def grad(self) -> NDArray | None:
         """The gradient buffer set up by :meth:`attach_grad`."""
         return self._grad
 
@@ -162,10 +162,10 @@ class NDArray:
         """Block until this array's value is computed."""
         jax.block_until_ready(self._data)
 
-    def copy(self) -> "NDArray":
+    def copy(self) -> NDArray:
         return _op("_copy", self)
 
-    def copyto(self, other: "NDArray | Context") -> "NDArray":
+    def copyto(self, other: NDArray | Context) -> NDArray:
         """Copy into another NDArray (same shape) or onto a context."""
         if isinstance(other, Context):
             return NDArray(to_jax(self._data, other), other)
@@ -178,17 +178,17 @@ class NDArray:
         other._data = to_jax(self._data.astype(other._data.dtype), other._ctx)
         return other
 
-    def as_in_context(self, context: Context) -> "NDArray":
+    def as_in_context(self, context: Context) -> NDArray:
         """This array on ``context`` (itself when already there)."""
         return self if context == self._ctx else self.copyto(context)
 
-    def astype(self, dtype: Any, copy: bool = True) -> "NDArray":
+    def astype(self, dtype: Any, copy: bool = True) -> NDArray:
         """A copy cast to ``dtype`` (``self`` when ``copy=False`` and it matches)."""
         if not copy and _same_dtype(dtype, self._data.dtype):
             return self
         return _op("Cast", self, dtype=dtype)
 
-    def detach(self) -> "NDArray":
+    def detach(self) -> NDArray:
         """The same value, cut from the autograd graph."""
         return NDArray(self._data, self._ctx)
 
@@ -198,21 +198,21 @@ class NDArray:
         grad = NDArray(jnp.zeros(self._data.shape, self._data.dtype), self._ctx)
         autograd.mark_variables([self], [grad], grad_req)
 
-    def backward(self, out_grad: "NDArray | None" = None, retain_graph: bool = False,
+    def backward(self, out_grad: NDArray | None = None, retain_graph: bool = False,
                  train_mode: bool = True) -> None:
         """Compute gradients of this array into the leaves' ``.grad``."""
         autograd.backward([self], None if out_grad is None else [out_grad],
                           retain_graph, train_mode)
 
     # -- shape helpers ----------------------------------------------------
-    def reshape(self, *shape: Any, **kwargs: Any) -> "NDArray":
+    def reshape(self, *shape: Any, **kwargs: Any) -> NDArray:
         """Reshape with MXNet's codes (0 copies an axis, -1 infers one, ...)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         shape = kwargs.pop("shape", shape)
         return _op("Reshape", self, shape=tuple(shape), **kwargs)
 
-    def transpose(self, *axes: Any) -> "NDArray":
+    def transpose(self, *axes: Any) -> NDArray:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         return _op("transpose", self, axes=tuple(axes))
@@ -258,7 +258,7 @@ class NDArray:
         return f"\n{self.asnumpy()}\n<{type(self).__name__} {shape} @{self._ctx}>"
 
     # -- indexing ---------------------------------------------------------
-    def __getitem__(self, key: Any) -> "NDArray":
+    def __getitem__(self, key: Any) -> NDArray:
         """Index like NumPy; a 0-d result has shape (1,) as in MXNet 1.x."""
         plan, dyn = plan_index(_unwrap_key(key), self.shape)
         return invoke_fn(("getitem", plan), partial(gather, plan), [self], dyn)
@@ -284,7 +284,7 @@ class NDArray:
                 "compute a new array instead (y = x + 1, not x += 1)."
             )
 
-    def _inplace(self, result: "NDArray") -> "NDArray":
+    def _inplace(self, result: NDArray) -> NDArray:
         self._check_inplace("in-place arithmetic")
         if result.shape != self.shape:
             raise ShapeError(

@@ -73,7 +73,7 @@ class OpCase:
 
     def grad_reference(self, cotangents: list, *args: np.ndarray, **params: Any):
         """Expected gradients for operators whose gradient MXNet defines."""
-        return None
+        return
 
     def make_input(self, name: str, shape: tuple, dtype: str, rng) -> np.ndarray:
         """A random input; override for labels, indices or positive data."""

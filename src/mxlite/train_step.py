@@ -34,6 +34,7 @@ from jax.sharding import NamedSharding, PartitionSpec
 
 from ._platform import platform_of
 from .executor import cache
+from .io.data_iter import take_rows
 
 __all__ = ["TrainStep", "LabelCheck"]
 
@@ -130,10 +131,7 @@ class TrainStep:
         return jnp.stack(rows) if rows else bounds
 
     def _gathered(self, sources: dict, rows) -> dict:
-        # The rows come from the epoch's own permutation, so they are in range;
-        # "clip" skips the per-element bounds select of the default "fill".
-        return {name: jnp.take(array, rows, axis=0, mode="clip")
-                for name, array in sources.items()}
+        return {name: take_rows(array, rows) for name, array in sources.items()}
 
     def _scan(self, state, sources, fixed, idx, lrs, pads, key):
         def body(carry, xs):

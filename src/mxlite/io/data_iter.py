@@ -13,11 +13,12 @@ from collections import namedtuple
 from typing import Any, NamedTuple, Self
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from ..base import ParamError
 
-__all__ = ["DataBatch", "DataDesc", "DataIter", "DeviceEpoch", "ResizeIter"]
+__all__ = ["DataBatch", "DataDesc", "DataIter", "DeviceEpoch", "ResizeIter", "take_rows"]
 
 
 class DataDesc(namedtuple("DataDesc", ["name", "shape"])):
@@ -103,10 +104,20 @@ class DataBatch:
         )
 
 
+def take_rows(array: jax.Array, rows: jax.Array, axis: int = 0) -> jax.Array:
+    """The batch ``rows`` of ``array`` along ``axis``; traceable.
+
+    The rows come from an iterator's own epoch plan, so they are in range:
+    ``"clip"`` skips the per-element bounds select of ``jnp.take``'s default
+    ``"fill"`` mode, which costs 10-20% of a small MLP's training step.
+    """
+    return jnp.take(array, rows, axis=axis, mode="clip")
+
+
 class DeviceEpoch(NamedTuple):
     """A whole epoch of an in-memory iterator, for gathering inside compiled code.
 
-    Batch ``i`` is ``{name: jnp.take(a, indices[i], axis=0) for name, a in
+    Batch ``i`` is ``{name: take_rows(a, indices[i]) for name, a in
     data.items()}`` (labels alike); its last ``pad[i]`` rows are padding.
     """
 

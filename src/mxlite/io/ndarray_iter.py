@@ -27,14 +27,13 @@ from functools import partial
 from typing import Any, NamedTuple
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from .. import random
 from ..base import MXNetError, ParamError, ShapeError
 from ..context import Context, current_context
 from ..ndarray import NDArray, array
-from .data_iter import DataBatch, DataDesc, DataIter, DeviceEpoch
+from .data_iter import DataBatch, DataDesc, DataIter, DeviceEpoch, take_rows
 
 _log = logging.getLogger(__name__)
 
@@ -53,7 +52,7 @@ class _Plan(NamedTuple):
 
 @partial(jax.jit, static_argnums=2)
 def _gather(arrays: tuple, rows: jax.Array, axis: int) -> tuple:
-    return tuple(jnp.take(a, rows, axis=axis, mode="clip") for a in arrays)
+    return tuple(take_rows(a, rows, axis) for a in arrays)
 
 
 class NDArrayIter(DataIter):

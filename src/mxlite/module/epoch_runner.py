@@ -20,11 +20,52 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from .. import random
 from ..base import ParamError, ShapeError
 from ..callback import BatchEndParam
+from ..context import Context
 from ..executor.compiler import needs_key
 from ..symbol.graph import topo_order
 from ..train_step import LabelCheck, TrainStep
 
-__all__ = ["EpochRunner", "chunk_bounds", "label_checks"]
+__all__ = ["EpochRunner", "OnDevice", "chunk_bounds", "label_checks"]
+
+
+class OnDevice:
+    """An in-memory iterator whose ``device_epoch()`` arrays are on ``ctx``.
+
+    MXNet copied every batch into the executor's device. An NDArrayIter made
+    outside ``with mx.gpu():`` keeps its data on the CPU, so a GPU module moves
+    the whole data set to the GPU once (cached in ``placed``, per source array)
+    and gathers batches there, as the fast path expects.
+    """
+
+    def __init__(self, source: Any, ctx: Context, placed: dict) -> None:
+        self._source, self._device, self._placed = source, ctx.jax_device, placed
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._source, name)
+
+    def __iter__(self) -> Any:
+        return iter(self._source)
+
+    def _here(self, array: jax.Array, used: dict) -> jax.Array:
+        if array.devices() == {self._device}:
+            return array
+        kept = self._placed.get(id(array))
+        if kept is None or kept[0] is not array:
+            kept = (array, jax.device_put(array, self._device))
+        used[id(array)] = kept
+        return kept[1]
+
+    def device_epoch(self) -> Any:
+        epoch = self._source.device_epoch()
+        if epoch is None:
+            return None
+        used: dict = {}
+        data = {k: self._here(v, used) for k, v in epoch.data.items()}
+        label = {k: self._here(v, used) for k, v in epoch.label.items()}
+        self._placed.clear()  # keep only this data set's copies
+        self._placed.update(used)
+        return epoch._replace(data=data, label=label,
+                              indices=jax.device_put(epoch.indices, self._device))
 
 
 def chunk_bounds(n_batches: int, callbacks: list) -> list[tuple[int, int]]:

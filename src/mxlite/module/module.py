@@ -14,7 +14,6 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -28,7 +27,7 @@ from ..io import DataBatch, DataDesc
 from ..ndarray import NDArray, load
 from ..ndarray.ndarray import to_jax
 from .base_module import BaseModule, as_list
-from .epoch_runner import EpochRunner
+from .epoch_runner import EpochRunner, OnDevice
 
 __all__ = ["Module"]
 
@@ -52,46 +51,6 @@ def _hint(name: str, candidates: list[str]) -> str | None:
         return suffixed[0]
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.5)
     return close[0] if close else None
-
-
-class _OnDevice:
-    """An in-memory iterator whose ``device_epoch()`` arrays are on ``ctx``.
-
-    MXNet copied every batch into the executor's device. An NDArrayIter made
-    outside ``with mx.gpu():`` keeps its data on the CPU, so a GPU module moves
-    the whole data set to the GPU once (cached in ``placed``, per source array)
-    and gathers batches there, as the fast path expects.
-    """
-
-    def __init__(self, source: Any, ctx: Context, placed: dict) -> None:
-        self._source, self._device, self._placed = source, ctx.jax_device, placed
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._source, name)
-
-    def __iter__(self) -> Any:
-        return iter(self._source)
-
-    def _here(self, array: jax.Array, used: dict) -> jax.Array:
-        if array.devices() == {self._device}:
-            return array
-        kept = self._placed.get(id(array))
-        if kept is None or kept[0] is not array:
-            kept = (array, jax.device_put(array, self._device))
-        used[id(array)] = kept
-        return kept[1]
-
-    def device_epoch(self) -> Any:
-        epoch = self._source.device_epoch()
-        if epoch is None:
-            return None
-        used: dict = {}
-        data = {k: self._here(v, used) for k, v in epoch.data.items()}
-        label = {k: self._here(v, used) for k, v in epoch.label.items()}
-        self._placed.clear()  # keep only this data set's copies
-        self._placed.update(used)
-        return epoch._replace(data=data, label=label,
-                              indices=jax.device_put(epoch.indices, self._device))
 
 
 class Module(BaseModule):
@@ -497,7 +456,7 @@ class Module(BaseModule):
         self._require(binded=True, params=True, optimizer=True, what="fit")
         self._require_training("fit")
         if getattr(train_data, "device_epoch", None) is not None:
-            train_data = _OnDevice(train_data, self._context[0], self._placed)
+            train_data = OnDevice(train_data, self._context[0], self._placed)
         self._runner.run(epoch, train_data, metric, callbacks)
 
     # -- checkpoints ----------------------------------------------------------

@@ -6,7 +6,9 @@ cannot know instead of raising (MXNet's ``infer_shape_partial``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from math import prod
+from typing import Any
 
 from ..base import ShapeError
 
@@ -18,7 +20,25 @@ __all__ = [
     "flatten2d",
     "check_ndim",
     "normalize_axis",
+    "unary_rule",
+    "same_as_input",
 ]
+
+
+def unary_rule(rule: Callable[[Any, tuple], Sequence[int]]) -> Callable:
+    """The ``infer_shape`` of a one-input operator whose output shape is
+    ``rule(params, input_shape)`` (unknown while the input's is)."""
+
+    def infer(p, in_shapes):
+        data = in_shapes[0]
+        return in_shapes, [None if data is None else tuple(rule(p, data))], []
+
+    return infer
+
+
+def same_as_input(p, in_shapes):
+    """The ``infer_shape`` of an operator whose output has its first input's shape."""
+    return in_shapes, [in_shapes[0]], []
 
 
 def known(*shapes) -> bool:

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 from ...base import ShapeError
 from ..params import Enum, Float
 from ..registry import register_op
+from ..shape import same_as_input
 
 
 def _regression_shape(p, in_shapes):
@@ -129,10 +130,6 @@ def _make_loss(p, x):
     return make_loss(x)
 
 
-def _same(p, in_shapes):
-    return in_shapes, [in_shapes[0]], []
-
-
 _MAKE_LOSS = register_op(
     "MakeLoss",
     doc="Identity forward; backward grad_scale (normalized), ignoring the head "
@@ -152,7 +149,7 @@ _MAKE_LOSS = register_op(
             "valid elements (at least 1).",
         ),
     ],
-    infer_shape=_same,
+    infer_shape=same_as_input,
     lower=_make_loss,
 )
 _ONES = _MAKE_LOSS.parse({})  # make_loss == MakeLoss with its defaults
@@ -160,6 +157,6 @@ register_op(
     "make_loss",
     doc="Identity forward; backward writes ones, ignoring the head gradient "
     "(MakeLoss without parameters).",
-    infer_shape=_same,
+    infer_shape=same_as_input,
     lower=lambda p, x: _make_loss(_ONES, x),
 )

@@ -7,6 +7,7 @@ import jax.numpy as jnp
 
 from ..params import Enum
 from ..registry import register_op
+from ..shape import same_as_input
 
 ACTIVATIONS = {
     "relu": jax.nn.relu,
@@ -17,10 +18,6 @@ ACTIVATIONS = {
 }
 
 
-def _infer_shape(p, in_shapes):
-    return in_shapes, [in_shapes[0]], []
-
-
 def _lower(p, x):
     return ACTIVATIONS[p.act_type](x)
 
@@ -29,7 +26,7 @@ register_op(
     "Activation",
     doc="Apply an activation function elementwise.",
     params=[Enum("act_type", tuple(ACTIVATIONS), doc="Activation function to apply.")],
-    infer_shape=_infer_shape,
+    infer_shape=same_as_input,
     lower=_lower,
     channel_swap=lambda p, platform: (_lower, False),  # elementwise: any layout
 )

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 from ...base import DTypeError, ShapeError
 from ..params import Bool, Float
 from ..registry import register_op
-from ..shape import broadcast_shapes, known
+from ..shape import broadcast_shapes, known, same_as_input
 
 
 def _cmp(fn):
@@ -120,10 +120,6 @@ def _strict_type(p, in_types, n_out, n_aux):
     return [known_type] * 2, [known_type], []
 
 
-def _unary_shape(p, in_shapes):
-    return in_shapes, [in_shapes[0]], []
-
-
 def _binary_lower(fn):
     return lambda p, a, b: fn(a, b)
 
@@ -157,7 +153,7 @@ for _key, (_fn, _aliases, _bcast_aliases) in BINARY.items():
                 lower=_broadcast_lower(_fn))
 
 for _key, _fn in UNARY.items():
-    register_op(_key, doc=f"Elementwise {_key}.", infer_shape=_unary_shape,
+    register_op(_key, doc=f"Elementwise {_key}.", infer_shape=same_as_input,
                 lower=(lambda f: lambda p, x: f(x))(_fn))
 
 for _key, (_fn, _alias) in SCALAR.items():
@@ -166,5 +162,5 @@ for _key, (_fn, _alias) in SCALAR.items():
         params=[Float("scalar", default=1.0, doc="The scalar operand."),
                 Bool("is_int", default=True, doc="Accepted for MXNet 1.9 files.")],
         doc=f"Elementwise {_key} with a scalar.",
-        infer_shape=_unary_shape, lower=_scalar_lower(_fn),
+        infer_shape=same_as_input, lower=_scalar_lower(_fn),
     )

@@ -7,18 +7,13 @@ from math import prod
 from ...base import ShapeError
 from ..params import Bool, Shape
 from ..registry import register_op
-from ..shape import flatten2d
-
-
-def _flatten_shape(p, in_shapes):
-    data = in_shapes[0]
-    return in_shapes, [None if data is None else flatten2d(data)], []
+from ..shape import flatten2d, unary_rule
 
 
 register_op(
     "Flatten", aliases=("flatten",),
     doc="Collapse all axes but the first: (N, a, b) -> (N, a*b).",
-    infer_shape=_flatten_shape,
+    infer_shape=unary_rule(lambda p, s: flatten2d(s)),
     lower=lambda p, x: x.reshape(x.shape[0], -1) if x.ndim else x.reshape(1, 1),
 )
 

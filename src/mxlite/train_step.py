@@ -57,7 +57,7 @@ class TrainStep:
         param_names: arguments that are learned (gradients and updates).
         data_names, label_names: arguments fed from batches.
         optimizer: an ``mxlite.optimizer.Optimizer`` (pure ``apply``).
-        metric: an ``mxlite.metric.EvalMetric`` with ``update_state`` or None.
+        metric: an ``mxlite.metric.EvalMetric`` with ``update_state_dict`` or None.
         uses_key: whether the graph draws random numbers.
         label_checks: class-label inputs whose range is tracked.
         batch_sharding: a ``jax.sharding.Sharding`` splitting batches over
@@ -67,7 +67,8 @@ class TrainStep:
     def __init__(self, graph: Callable, param_names: Sequence[str],
                  data_names: Sequence[str], label_names: Sequence[str], optimizer: Any,
                  metric: Any = None, uses_key: bool = False,
-                 label_checks: Sequence[LabelCheck] = (), batch_sharding: Any = None) -> None:
+                 label_checks: Sequence[LabelCheck] = (), batch_sharding: Any = None,
+                 output_names: Sequence[str] | None = None) -> None:
         self.graph = graph
         self.param_names = tuple(param_names)
         self.data_names = tuple(data_names)
@@ -77,6 +78,7 @@ class TrainStep:
         self.uses_key = uses_key
         self.label_checks = tuple(label_checks)
         self.batch_sharding = batch_sharding
+        self.output_names = None if output_names is None else tuple(output_names)
         self._replicated = (None if batch_sharding is None else
                             NamedSharding(batch_sharding.mesh, PartitionSpec()))
         self._compiled: dict = {}
@@ -110,9 +112,11 @@ class TrainStep:
         mask = jnp.arange(batch) < batch - pad
         metric_state = state["metric"]
         if self.metric is not None:
-            labels = [inputs[n] for n in self.label_names]
-            metric_state = self.metric.update_state(metric_state, labels, outs,
-                                                    mask.astype(jnp.float32))
+            labels = {n: inputs[n] for n in self.label_names}
+            names = self.output_names or [f"output{i}" for i in range(len(outs))]
+            metric_state = self.metric.update_state_dict(
+                metric_state, labels, dict(zip(names, outs, strict=True)),
+                mask.astype(jnp.float32))
         return {"params": params, "aux": {**state["aux"], **new_aux}, "opt": opt,
                 "metric": metric_state, "step": state["step"] + 1,
                 "labels": self._label_bounds(state["labels"], inputs, mask)}, outs

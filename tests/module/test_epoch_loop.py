@@ -77,3 +77,52 @@ def test_steps_rejects_a_stretch_outside_the_epoch():
     trainer = mod._runner._trainer_for(mx.metric.create("acc"))
     with pytest.raises(ValueError, match=r"need 0 <= start <= stop <= 2; got start=1, stop=3"):
         trainer.steps({}, {}, {}, np.zeros((2, 10)), [0.1, 0.1], [0, 0], None, 1, 3)
+
+
+
+def _refit_module() -> tuple[mx.mod.Module, mx.io.NDArrayIter]:
+    """A module fitted one epoch with learning rate 0: later fits keep its weights."""
+    x, y = dataset(40)
+    it = mx.io.NDArrayIter(x, y, 10)
+    mod = mx.mod.Module(tiny(), context=mx.cpu())
+    mod.fit(it, optimizer="sgd", optimizer_params={"learning_rate": 0.0},
+            initializer=mx.init.Uniform(0.5), num_epoch=1)
+    return mod, it
+
+
+def test_a_second_fit_with_an_equal_metric_does_not_recompile():
+    # eval_metric='acc' makes a new Accuracy object per fit; its compiled
+    # update is the same, so the training loop compiled by the first fit serves.
+    mod, it = _refit_module()
+    before = cache.stats()["compiles"]
+    mod.fit(it, eval_metric="acc", num_epoch=2, begin_epoch=1)
+    mod.fit(it, eval_metric=mx.metric.Accuracy(), num_epoch=3, begin_epoch=2)
+    assert cache.stats()["compiles"] == before
+
+
+def test_a_metric_with_other_settings_gets_its_own_loop():
+    mod, it = _refit_module()
+    top2, top3 = mx.metric.TopKAccuracy(top_k=2), mx.metric.TopKAccuracy(top_k=3)
+    before = cache.stats()["compiles"]
+    mod.fit(it, eval_metric=top2, num_epoch=2, begin_epoch=1)
+    mod.fit(it, eval_metric=top3, num_epoch=3, begin_epoch=2)
+    assert cache.stats()["compiles"] == before + 2
+    # The weights did not move (lr 0), so each fit's training value is the score.
+    scored = {k: dict(mod.score(it, mx.metric.TopKAccuracy(top_k=k))) for k in (2, 3)}
+    assert top2.get()[1] == pytest.approx(scored[2]["top_k_accuracy_2"])
+    assert top3.get()[1] == pytest.approx(scored[3]["top_k_accuracy_3"])
+    assert scored[3]["top_k_accuracy_3"] > scored[2]["top_k_accuracy_2"]
+
+
+def test_a_composite_metric_grown_between_fits_counts_every_child():
+    # The same CompositeEvalMetric object with one child more: both children
+    # accumulate in the second fit.
+    mod, it = _refit_module()
+    metric = mx.metric.CompositeEvalMetric(["acc"])
+    mod.fit(it, eval_metric=metric, num_epoch=2, begin_epoch=1)
+    metric.add("ce")
+    mod.fit(it, eval_metric=metric, num_epoch=3, begin_epoch=2)
+    names, values = metric.get()
+    scored = dict(mod.score(it, mx.metric.CompositeEvalMetric(["acc", "ce"])))
+    assert names == ["accuracy", "cross-entropy"]
+    assert values == pytest.approx([scored["accuracy"], scored["cross-entropy"]])

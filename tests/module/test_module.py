@@ -695,3 +695,22 @@ def test_fit_again_on_data_of_another_shape_raises():
     with pytest.raises(ShapeError, match=r"Module.bind: .*'fc1_weight'"):
         mod.fit(mx.io.NDArrayIter(wide, y, 50), num_epoch=1)
     mod.fit(mx.io.NDArrayIter(x, y, 25), num_epoch=1)  # another batch size is fine
+
+
+@pytest.mark.parametrize("path", ["fast", "per_batch"])
+def test_fit_on_an_iterator_read_to_its_end_says_reset_it(path):
+    # MXNet's fit raised a bare StopIteration; before this check mxlite trained
+    # on nothing and logged Train-accuracy=nan.
+    x, y = dataset(100)
+    it = mx.io.NDArrayIter(x, y, 50)
+    if path == "per_batch":
+        it = mx.io.ResizeIter(it, 2)  # no device_epoch: one compiled call per batch
+    mod = mx.mod.Module(tiny())
+    mod.fit(it, num_epoch=1)
+    for _ in it:  # read to its end; fit does not reset before an epoch (MXNet)
+        pass
+    with pytest.raises(ParamError, match=r"Module.fit \(epoch 1\): train_data gave no "
+                                         r"batches.*needs train_data.reset\(\)"):
+        mod.fit(it, num_epoch=2, begin_epoch=1)
+    it.reset()
+    mod.fit(it, num_epoch=2, begin_epoch=1)

@@ -19,7 +19,7 @@ import difflib
 import json
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import jax
@@ -152,16 +152,17 @@ class EvalMetric:
         return config
 
     def update_dict(self, label: dict, pred: dict) -> None:
-        """Update from name -> array dicts, picking ``label_names``/``output_names``."""
-        if self.output_names is not None:
-            pred = [pred[name] for name in self.output_names]
-        else:
-            pred = list(pred.values())
-        if self.label_names is not None:
-            label = [label[name] for name in self.label_names]
-        else:
-            label = list(label.values())
-        self.update(label, pred)
+        """Update from name -> array dicts, picking ``label_names``/``output_names``.
+
+        ``Module`` calls this (as MXNet's did) with its label and output names,
+        so a metric named for one head of a multi-output net counts that head only.
+        """
+        self.update(*self.pick(label, pred))
+
+    def pick(self, label: dict, pred: dict) -> tuple[list, list]:
+        """The ``(labels, preds)`` lists this metric reads from name -> array dicts:
+        those in ``label_names``/``output_names`` (in that order), else all."""
+        return (_named(self, "label_names", label), _named(self, "output_names", pred))
 
     def update(self, labels: Any, preds: Any) -> None:
         """Accumulate one batch of ``labels`` and ``preds`` (lists of arrays)."""
@@ -236,6 +237,23 @@ def _zip_name_value(name: Any, value: Any) -> list[tuple[str, float]]:
     if not isinstance(value, list):
         value = [value]
     return list(zip(name, value))
+
+
+def _named(metric: EvalMetric, attr: str, arrays: dict) -> list:
+    names = getattr(metric, attr)
+    if names is None:
+        return list(arrays.values())
+    missing = [n for n in names if n not in arrays]
+    if missing:
+        raise ParamError(
+            f"{type(metric).__name__}: {attr} {list(names)} name {missing}, which "
+            f"the model does not have; its {attr.split('_')[0]}s are {list(arrays)}."
+        )
+    return [arrays[n] for n in names]
+
+
+def names_key(names: Sequence[str] | None) -> tuple | None:
+    return None if names is None else tuple(names)
 
 
 _JITTED: dict[tuple, Callable] = {}
@@ -355,8 +373,20 @@ class DeviceMetric(EvalMetric):
             f"predictions of shape {pred_shape}; {why}."
         )
 
+    @property
+    def device_key(self) -> Hashable:
+        """What the device update computes: metrics with equal keys compile the
+        same update, so a compiled step made for one serves the other."""
+        return (type(self), tuple(getattr(self, a) for a in self._config_attrs),
+                names_key(self.output_names), names_key(self.label_names))
+
+    def update_state_dict(self, state: dict, labels: dict, preds: dict,
+                          mask: Any = None) -> dict:
+        """:meth:`update_state` on the arrays :meth:`pick` selects (pure, jittable)."""
+        return self.update_state(state, *self.pick(labels, preds), mask)
+
     def _jitted(self) -> Callable:
-        key = (type(self), tuple(getattr(self, a) for a in self._config_attrs))
+        key = self.device_key
         fn = _JITTED.get(key)
         if fn is None:
             snapshot = copy.copy(self)

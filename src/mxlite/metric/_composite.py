@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy
 
 from ..base import ParamError, ShapeError
-from ._base import EvalMetric, alias, as_list, create_registered, register, to_numpy
+from ._base import (
+    EvalMetric,
+    names_key,
+    alias,
+    as_list,
+    create_registered,
+    register,
+    to_numpy,
+)
 
 __all__ = ["CompositeEvalMetric", "CustomMetric", "create", "np"]
 
@@ -94,14 +102,18 @@ class CompositeEvalMetric(EvalMetric):
             ) from None
 
     def update_dict(self, labels: dict, preds: dict) -> None:
-        if self.label_names is not None:
-            labels = OrderedDict(
-                [i for i in labels.items() if i[0] in self.label_names]
-            )
-        if self.output_names is not None:
-            preds = OrderedDict([i for i in preds.items() if i[0] in self.output_names])
+        labels, preds = self._narrow(labels, preds)
         for metric in self.metrics:
             metric.update_dict(labels, preds)
+
+    def _narrow(self, labels: dict, preds: dict) -> tuple[dict, dict]:
+        """MXNet: the entries named in this composite's own names (all if None);
+        each child then picks from those."""
+        if self.label_names is not None:
+            labels = OrderedDict([i for i in labels.items() if i[0] in self.label_names])
+        if self.output_names is not None:
+            preds = OrderedDict([i for i in preds.items() if i[0] in self.output_names])
+        return labels, preds
 
     def update(self, labels: Any, preds: Any, mask: Any = None) -> None:
         for metric in self.metrics:
@@ -142,6 +154,12 @@ class CompositeEvalMetric(EvalMetric):
     def device_capable(self) -> bool:  # type: ignore[override]
         return all(m.device_capable for m in self.metrics)
 
+    @property
+    def device_key(self) -> Hashable:
+        """Its names and the children's keys (see ``DeviceMetric.device_key``)."""
+        return (type(self), names_key(self.output_names), names_key(self.label_names),
+                tuple(m.device_key for m in self.metrics))
+
     def init_state(self) -> tuple:
         return tuple(m.init_state() for m in self.metrics)
 
@@ -150,6 +168,14 @@ class CompositeEvalMetric(EvalMetric):
     ) -> tuple:
         return tuple(
             m.update_state(s, labels, preds, mask)
+            for m, s in zip(self.metrics, state, strict=True)
+        )
+
+    def update_state_dict(self, state: tuple, labels: dict, preds: dict,
+                          mask: Any = None) -> tuple:
+        labels, preds = self._narrow(labels, preds)
+        return tuple(
+            m.update_state_dict(s, labels, preds, mask)
             for m, s in zip(self.metrics, state, strict=True)
         )
 

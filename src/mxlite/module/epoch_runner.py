@@ -133,14 +133,20 @@ class EpochRunner:
         m = self.module
         device_metric = metric if getattr(metric, "device_capable", False) else None
         # Keyed on the symbol, not the executor's graph function: validation
-        # reshapes the executor, which must not recompile the training step.
-        owner = (m._optimizer, device_metric, m._symbol, m._context[0])
-        if self._trainer is None or owner != self._built_for:
+        # reshapes the executor, which must not recompile the training step. And
+        # on what the metric computes, not the object: fit(eval_metric='acc')
+        # makes a new Accuracy every call.
+        metric_key = None if device_metric is None else device_metric.device_key
+        owner = (m._optimizer, metric_key, m._symbol, m._context[0])
+        if self._trainer is not None and owner == self._built_for:
+            self._trainer.metric = device_metric
+        else:
             batch_sharding = _shardings(m._context)
             self._trainer = TrainStep(
                 m._exec._graph, m._trainable(), m._data_names, m._label_names,
                 m._optimizer, device_metric, uses_key=needs_key(m._symbol._heads),
-                label_checks=label_checks(m), batch_sharding=batch_sharding)
+                label_checks=label_checks(m), batch_sharding=batch_sharding,
+                output_names=m.output_names)
             self._built_for = owner
         return self._trainer
 
@@ -200,6 +206,8 @@ class EpochRunner:
         key = random.next_key() if trainer.uses_key else None
         fixed, labels = self._fixed(), None
         n_batches = int(device.indices.shape[0])
+        if not n_batches:
+            raise _no_batches(epoch)
         lrs = np.zeros(n_batches, np.float32)
         for start, stop in chunk_bounds(n_batches, callbacks):
             # Asked chunk by chunk: a callback may change the learning rate.
@@ -217,7 +225,7 @@ class EpochRunner:
                      callbacks: list) -> Any:
         m = self.module
         key = random.next_key() if trainer.uses_key else None
-        fixed, labels = self._fixed(), None
+        fixed, labels, nbatch = self._fixed(), None, -1
         for nbatch, batch in enumerate(train_data):
             inputs = {k: v._data for k, v in m._batch_inputs(batch, True).items()}
             self._check_batch(trainer, next(iter(inputs.values())).shape[0])
@@ -230,6 +238,8 @@ class EpochRunner:
                 m._last_pad = pad
                 m.update_metric(metric, batch.label)
             self._callbacks(callbacks, epoch, nbatch, metric)
+        if nbatch < 0:
+            raise _no_batches(epoch)
         return labels
 
     @staticmethod
@@ -237,3 +247,11 @@ class EpochRunner:
         for callback in callbacks:
             callback(BatchEndParam(epoch=epoch, nbatch=nbatch, eval_metric=metric,
                                    locals=None))
+
+
+def _no_batches(epoch: int) -> ParamError:
+    # MXNet raised a bare StopIteration here; training on nothing is never meant.
+    return ParamError(
+        f"Module.fit (epoch {epoch}): train_data gave no batches. It was read to its "
+        "end (by score, predict or a loop of yours) and needs train_data.reset(), or "
+        "it holds fewer examples than one batch.")

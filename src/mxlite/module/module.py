@@ -422,13 +422,18 @@ class Module(BaseModule):
         self._write_params(new_params)
 
     def update_metric(self, eval_metric: Any, labels: Any, pre_sliced: bool = False) -> None:
-        """Accumulate ``eval_metric`` on the last outputs (padded rows excluded)."""
-        outputs = self.get_outputs()
+        """Accumulate ``eval_metric`` on the last outputs (padded rows excluded).
+
+        As in MXNet, the metric gets ``{label name: label}`` and ``{output name:
+        output}`` (``update_dict``): one named for a head counts that head only.
+        """
+        outputs, labels = self.get_outputs(), as_list(labels)
         keep = outputs[0].shape[0] - self._last_pad
         if self._last_pad:
-            labels = [NDArray(x._data[:keep], x.context) for x in as_list(labels)]
+            labels = [NDArray(x._data[:keep], x.context) for x in labels]
             outputs = [NDArray(o._data[:keep], o.context) for o in outputs]
-        eval_metric.update(as_list(labels), outputs)
+        eval_metric.update_dict(dict(zip(self._label_names, labels)),
+                                dict(zip(self.output_names, outputs)))
 
     def get_outputs(self, merge_multi_context: bool = True) -> list[NDArray]:
         """The outputs of the last forward."""

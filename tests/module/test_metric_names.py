@@ -62,8 +62,8 @@ def test_a_composite_passes_its_own_names_down_to_its_children():
 def test_a_metric_naming_an_output_the_model_lacks_is_refused():
     mod, it, _ = _two_heads()
     metric = mx.metric.Accuracy(output_names=["c_output"], label_names=["a_label"])
-    message = (r"Accuracy: output_names \['c_output'\] name \['c_output'\], which the "
-               r"model does not have; its outputs are \['a_output', 'b_output'\]")
+    message = (r"Accuracy: output_names=\['c_output'\] asks for \['c_output'\], which "
+               r"the model does not have; its outputs are \['a_output', 'b_output'\]")
     with pytest.raises(ParamError, match=message):
         mod.score(it, metric)
     it.reset()

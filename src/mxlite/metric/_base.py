@@ -246,7 +246,7 @@ def _named(metric: EvalMetric, attr: str, arrays: dict) -> list:
     missing = [n for n in names if n not in arrays]
     if missing:
         raise ParamError(
-            f"{type(metric).__name__}: {attr} {list(names)} name {missing}, which "
+            f"{type(metric).__name__}: {attr}={list(names)} asks for {missing}, which "
             f"the model does not have; its {attr.split('_')[0]}s are {list(arrays)}."
         )
     return [arrays[n] for n in names]

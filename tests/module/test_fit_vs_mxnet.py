@@ -1,0 +1,108 @@
+"""Module.fit against MXNet 1.9.1's own runs (``tests/fixtures/mxnet/fit_*``).
+
+``make_fixtures.py`` trained the seed-001 MLP from ``mlp-0001.params`` on the
+first 500 MNIST images (no shuffling, batch 100, two epochs) in MXNet, once
+with SGD (momentum, weight decay, a FactorScheduler) and once with Adam. The
+same calls here, through mxlite's compiled loop, must land on MXNet's weights
+and report its training accuracy. SGD agrees to about 1e-8; Adam to about 3e-6
+(its update divides by sqrt(v), which magnifies rounding), while Adam without
+its weight decay, or with another epsilon, lands 0.08-0.13 away.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mxlite as mx
+from mxlite.datasets import bundled_dir, read_images, read_labels
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "mxnet"
+RUNS = {
+    "fit_sgd": ("sgd", {"learning_rate": 0.1, "momentum": 0.9, "wd": 1e-5,
+                        "lr_scheduler": mx.lr_scheduler.FactorScheduler(step=3, factor=0.5)}),
+    "fit_adam": ("adam", {"learning_rate": 0.01, "wd": 1e-4}),
+}
+
+
+def _mnist_head(n: int) -> tuple[np.ndarray, np.ndarray]:
+    images = read_images(bundled_dir() / "train-images-idx3-ubyte.gz")[:n]
+    labels = read_labels(bundled_dir() / "train-labels-idx1-ubyte.gz")[:n]
+    x = (images.reshape(n, 1, 28, 28) / np.float32(255)).astype(np.float32)
+    return x, labels.astype(np.float32)
+
+
+@pytest.mark.parametrize("run", sorted(RUNS))
+def test_fit_lands_on_mxnets_weights(run):
+    optimizer, params = RUNS[run]
+    expected = json.loads((FIXTURES / "fit_runs.json").read_text())["results"][run]
+    symbol, arg_params, aux_params = mx.model.load_checkpoint(str(FIXTURES / "mlp"), 1)
+    x, y = _mnist_head(500)
+    seen = []
+
+    def last_batch(param) -> None:
+        if param.nbatch == 4:
+            seen.append(param.eval_metric.get()[1])
+
+    mod = mx.mod.Module(symbol=symbol, context=mx.cpu())
+    mod.fit(mx.io.NDArrayIter(x, y, 100), num_epoch=2, optimizer=optimizer,
+            optimizer_params=params, arg_params=arg_params, aux_params=aux_params,
+            eval_metric="acc", batch_end_callback=last_batch)
+    trained = {k: v.asnumpy() for k, v in mod.get_params()[0].items()}
+    theirs = {k: v.asnumpy() for k, v in mx.nd.load(str(FIXTURES / f"{run}.params")).items()}
+    assert sorted(trained) == sorted(theirs)
+    for name in theirs:
+        moved = np.abs(theirs[name] - arg_params[name].asnumpy()).max()
+        assert moved > 1e-3, name  # the comparison below is about training, not init
+        np.testing.assert_allclose(trained[name], theirs[name], rtol=1e-4, atol=1e-5,
+                                   err_msg=name)
+    assert seen == pytest.approx(expected["train_accuracy"], abs=1e-9)
+
+
+def _summary(a: np.ndarray) -> dict:
+    """As ``make_fixtures.summary``: sum, sum of |x|, L2 norm, every 997th value."""
+    a = a.astype(np.float64).ravel()
+    return {"sum": a.sum(), "abs_sum": np.abs(a).sum(), "l2": np.sqrt((a * a).sum()),
+            "every_997th": a[::997]}
+
+
+def test_lenet_fit_follows_mxnets_run():
+    # The seed-002 LeNet (convolution as im2col + GEMM, tile max pooling with
+    # its own gradient): same start, same batches, SGD lr 0.1. MXNet's run is
+    # recorded as summaries per weight, made with MXNET_MKLDNN_ENABLED=0: its
+    # default MKL-DNN convolution got the first layer's weight gradient about
+    # 0.5% wrong (mxlite and MXNet without MKL-DNN agree with float64 to 1e-8).
+    expected = json.loads((FIXTURES / "fit_runs.json").read_text())["results"]["fit_lenet"]
+    net = mx.sym.load(str(FIXTURES / "lenet-symbol.json"))
+    arg_shapes, _, _ = net.infer_shape(data=(100, 1, 28, 28))
+    rng = np.random.RandomState(0)  # make_fixtures.lenet_start, in argument order
+    start = {name: (rng.uniform(-0.1, 0.1, shape) if name.endswith("weight")
+                    else np.zeros(shape)).astype(np.float32)
+             for name, shape in zip(net.list_arguments(), arg_shapes)
+             if name not in ("data", "softmax_label")}
+    for name, a in start.items():  # the same start as MXNet's
+        assert _summary(a)["l2"] == pytest.approx(expected["start"][name]["l2"], rel=1e-12)
+    x, y = _mnist_head(500)
+    seen = []
+
+    def last_batch(param) -> None:
+        if param.nbatch == 4:
+            seen.append(param.eval_metric.get()[1])
+
+    mod = mx.mod.Module(symbol=net, context=mx.cpu())
+    mod.fit(mx.io.NDArrayIter(x, y, 100), num_epoch=2, optimizer="sgd",
+            optimizer_params={"learning_rate": 0.1},
+            arg_params={k: mx.nd.array(v) for k, v in start.items()},
+            eval_metric="acc", batch_end_callback=last_batch)
+    assert seen == pytest.approx(expected["train_accuracy"], abs=1e-9)
+    for name, a in mod.get_params()[0].items():
+        ours, theirs = _summary(a.asnumpy()), expected["trained"][name]
+        moved = abs(theirs["l2"] - expected["start"][name]["l2"])
+        assert moved > 1e-3, name
+        for key in ("sum", "abs_sum", "l2"):
+            assert ours[key] == pytest.approx(theirs[key], rel=1e-5, abs=1e-6), (name, key)
+        np.testing.assert_allclose(ours["every_997th"], theirs["every_997th"],
+                                   rtol=1e-5, atol=1e-6, err_msg=name)

@@ -54,11 +54,10 @@ def test_fit_lands_on_mxnets_weights(run):
     trained = {k: v.asnumpy() for k, v in mod.get_params()[0].items()}
     theirs = {k: v.asnumpy() for k, v in mx.nd.load(str(FIXTURES / f"{run}.params")).items()}
     assert sorted(trained) == sorted(theirs)
-    for name in theirs:
-        moved = np.abs(theirs[name] - arg_params[name].asnumpy()).max()
+    for name, want in theirs.items():
+        moved = np.abs(want - arg_params[name].asnumpy()).max()
         assert moved > 1e-3, name  # the comparison below is about training, not init
-        np.testing.assert_allclose(trained[name], theirs[name], rtol=1e-4, atol=1e-5,
-                                   err_msg=name)
+        np.testing.assert_allclose(trained[name], want, rtol=1e-4, atol=1e-5, err_msg=name)
     assert seen == pytest.approx(expected["train_accuracy"], abs=1e-9)
 
 

@@ -240,6 +240,7 @@ def _zip_name_value(name: Any, value: Any) -> list[tuple[str, float]]:
 
 
 def _named(metric: EvalMetric, attr: str, arrays: dict) -> list:
+    """The arrays ``metric.<attr>`` names, in that order (all when it is None)."""
     names = getattr(metric, attr)
     if names is None:
         return list(arrays.values())
@@ -253,6 +254,7 @@ def _named(metric: EvalMetric, attr: str, arrays: dict) -> list:
 
 
 def names_key(names: Sequence[str] | None) -> tuple | None:
+    """``output_names``/``label_names`` as a hashable part of a ``device_key``."""
     return None if names is None else tuple(names)
 
 

@@ -35,11 +35,10 @@ def _mnist_head(n: int) -> tuple[np.ndarray, np.ndarray]:
     return x, labels.astype(np.float32)
 
 
-@pytest.mark.parametrize("run", sorted(RUNS))
-def test_fit_lands_on_mxnets_weights(run):
-    optimizer, params = RUNS[run]
-    expected = json.loads((FIXTURES / "fit_runs.json").read_text())["results"][run]
-    symbol, arg_params, aux_params = mx.model.load_checkpoint(str(FIXTURES / "mlp"), 1)
+def _fit_as_mxnet_did(symbol, optimizer: str, params: dict, arg_params: dict,
+                      aux_params: dict | None = None) -> tuple[dict, list]:
+    """make_fixtures' run: 500 images, batch 100, 2 epochs; returns the trained
+    weights (NumPy) and the training accuracy after each epoch's last batch."""
     x, y = _mnist_head(500)
     seen = []
 
@@ -51,7 +50,15 @@ def test_fit_lands_on_mxnets_weights(run):
     mod.fit(mx.io.NDArrayIter(x, y, 100), num_epoch=2, optimizer=optimizer,
             optimizer_params=params, arg_params=arg_params, aux_params=aux_params,
             eval_metric="acc", batch_end_callback=last_batch)
-    trained = {k: v.asnumpy() for k, v in mod.get_params()[0].items()}
+    return {k: v.asnumpy() for k, v in mod.get_params()[0].items()}, seen
+
+
+@pytest.mark.parametrize("run", sorted(RUNS))
+def test_fit_lands_on_mxnets_weights(run):
+    optimizer, params = RUNS[run]
+    expected = json.loads((FIXTURES / "fit_runs.json").read_text())["results"][run]
+    symbol, arg_params, aux_params = mx.model.load_checkpoint(str(FIXTURES / "mlp"), 1)
+    trained, seen = _fit_as_mxnet_did(symbol, optimizer, params, arg_params, aux_params)
     theirs = {k: v.asnumpy() for k, v in mx.nd.load(str(FIXTURES / f"{run}.params")).items()}
     assert sorted(trained) == sorted(theirs)
     for name, want in theirs.items():
@@ -84,21 +91,11 @@ def test_lenet_fit_follows_mxnets_run():
              if name not in ("data", "softmax_label")}
     for name, a in start.items():  # the same start as MXNet's
         assert _summary(a)["l2"] == pytest.approx(expected["start"][name]["l2"], rel=1e-12)
-    x, y = _mnist_head(500)
-    seen = []
-
-    def last_batch(param) -> None:
-        if param.nbatch == 4:
-            seen.append(param.eval_metric.get()[1])
-
-    mod = mx.mod.Module(symbol=net, context=mx.cpu())
-    mod.fit(mx.io.NDArrayIter(x, y, 100), num_epoch=2, optimizer="sgd",
-            optimizer_params={"learning_rate": 0.1},
-            arg_params={k: mx.nd.array(v) for k, v in start.items()},
-            eval_metric="acc", batch_end_callback=last_batch)
+    trained, seen = _fit_as_mxnet_did(net, "sgd", {"learning_rate": 0.1},
+                                      {k: mx.nd.array(v) for k, v in start.items()})
     assert seen == pytest.approx(expected["train_accuracy"], abs=1e-9)
-    for name, a in mod.get_params()[0].items():
-        ours, theirs = _summary(a.asnumpy()), expected["trained"][name]
+    for name, a in trained.items():
+        ours, theirs = _summary(a), expected["trained"][name]
         moved = abs(theirs["l2"] - expected["start"][name]["l2"])
         assert moved > 1e-3, name
         for key in ("sum", "abs_sum", "l2"):

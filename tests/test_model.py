@@ -262,3 +262,20 @@ def test_speedometer_logs_every_n_batches(caplog):
     speeds = [r.getMessage() for r in caplog.records if "Speed" in r.getMessage()]
     assert len(speeds) == 6  # batches 2, 4, 6 of each epoch
     assert all(re.fullmatch(r"Speed: +\d+\.\d{2} samples/sec", s) for s in speeds)
+
+
+def test_fit_restarts_a_provider_that_predict_read_to_its_end():
+    # MXNet.jl's `for batch in eachbatch(data)` starts every epoch at the first
+    # batch; after predict() on the same provider, fit must still train on all of it.
+    p = tiny_params()
+    x, y = dataset(20, seed=6)
+    provider = mx.io.NDArrayIter(x, y, 10)
+    model = mx.FeedForward(tiny())
+    model.arg_params, model.aux_params = as_nd(p), {}
+    mx.predict(model, provider)
+    batches = []
+    mx.fit(model, mx.SGD(lr=0.1), provider, n_epoch=1,
+           callbacks=[mx.model.every_n_batch(lambda count, metric: batches.append(count), 1)])
+    assert batches == [1, 2]
+    fresh, _, _ = _jl_fit(p, mx.SGD(lr=0.1))
+    assert max_diff(as_np(model.arg_params), as_np(fresh.arg_params)) < 1e-7

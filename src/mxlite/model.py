@@ -217,6 +217,9 @@ class FeedForward:
                val_metric: Any, batch_cbs: list, say: _Verbosity) -> list:
         tic = time.time()
         metric.reset()
+        # MXNet.jl's `for batch in eachbatch(data)` starts every epoch from the
+        # first batch, whatever read the provider before (predict, a loop).
+        train_data.reset()
         for cb in batch_cbs:  # MXNet.jl calls batch callbacks at batch 0 too
             if isinstance(cb, _JuliaCallback):
                 self._call_batch_cb(cb, 0, metric, train_data)
@@ -235,7 +238,6 @@ class FeedForward:
             say(3, "## Validation summary")
             for name, value in scores:
                 say(3, "%18s = %.4f", name, value)
-        train_data.reset()
         return trained
 
     @staticmethod

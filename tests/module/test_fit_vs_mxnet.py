@@ -38,7 +38,8 @@ def _mnist_head(n: int) -> tuple[np.ndarray, np.ndarray]:
 def _fit_as_mxnet_did(symbol, optimizer: str, params: dict, arg_params: dict,
                       aux_params: dict | None = None) -> tuple[dict, list]:
     """make_fixtures' run: 500 images, batch 100, 2 epochs; returns the trained
-    weights (NumPy) and the training accuracy after each epoch's last batch."""
+    weights and auxiliary states (NumPy) and the training accuracy after each
+    epoch's last batch."""
     x, y = _mnist_head(500)
     seen = []
 
@@ -50,7 +51,8 @@ def _fit_as_mxnet_did(symbol, optimizer: str, params: dict, arg_params: dict,
     mod.fit(mx.io.NDArrayIter(x, y, 100), num_epoch=2, optimizer=optimizer,
             optimizer_params=params, arg_params=arg_params, aux_params=aux_params,
             eval_metric="acc", batch_end_callback=last_batch)
-    return {k: v.asnumpy() for k, v in mod.get_params()[0].items()}, seen
+    args, auxs = mod.get_params()
+    return {k: v.asnumpy() for k, v in {**args, **auxs}.items()}, seen
 
 
 @pytest.mark.parametrize("run", sorted(RUNS))
@@ -98,6 +100,40 @@ def test_lenet_fit_follows_mxnets_run():
         ours, theirs = _summary(a), expected["trained"][name]
         moved = abs(theirs["l2"] - expected["start"][name]["l2"])
         assert moved > 1e-3, name
+        for key in ("sum", "abs_sum", "l2"):
+            assert ours[key] == pytest.approx(theirs[key], rel=1e-5, abs=1e-6), (name, key)
+        np.testing.assert_allclose(ours["every_997th"], theirs["every_997th"],
+                                   rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+def test_batchnorm_fit_follows_mxnets_run():
+    # MXNet's BatchNorm defaults in training: fix_gamma=True (gamma stays 1, no
+    # gradient), batch statistics in the forward pass, moving statistics with
+    # momentum 0.9; fc1's bias, cancelled by the normalization, does not move.
+    expected = json.loads((FIXTURES / "fit_runs.json").read_text())["results"]["fit_bn"]
+    net = mx.sym.load(str(FIXTURES / "bn_mlp-symbol.json"))  # written by MXNet
+    arg_shapes, _, aux_shapes = net.infer_shape(data=(100, 1, 28, 28))
+    rng = np.random.RandomState(1)  # make_fixtures.fit_bn's start
+    start = {}
+    for name, shape in zip(net.list_arguments(), arg_shapes):
+        if name.endswith("weight"):
+            start[name] = mx.nd.array(rng.uniform(-0.1, 0.1, shape).astype(np.float32))
+        elif name.endswith("gamma"):
+            start[name] = mx.nd.ones(shape)
+        elif name not in ("data", "softmax_label"):
+            start[name] = mx.nd.zeros(shape)
+    aux = {n: mx.nd.ones(s) if n.endswith("var") else mx.nd.zeros(s)
+           for n, s in zip(net.list_auxiliary_states(), aux_shapes)}
+    trained, seen = _fit_as_mxnet_did(net, "sgd", {"learning_rate": 0.1, "momentum": 0.9},
+                                      start, aux)
+    assert seen == pytest.approx(expected["train_accuracy"], abs=1e-9)
+    assert sorted(trained) == sorted(expected["trained"])
+    np.testing.assert_array_equal(trained["bn1_gamma"], 1.0)
+    # MXNet's fused BatchNorm gradient gives fc1's bias exactly 0; autodiff
+    # leaves float rounding (about 1e-9).
+    assert np.abs(trained["fc1_bias"]).max() < 1e-7
+    for name, a in trained.items():
+        ours, theirs = _summary(a), expected["trained"][name]
         for key in ("sum", "abs_sum", "l2"):
             assert ours[key] == pytest.approx(theirs[key], rel=1e-5, abs=1e-6), (name, key)
         np.testing.assert_allclose(ours["every_997th"], theirs["every_997th"],

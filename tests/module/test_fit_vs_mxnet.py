@@ -138,3 +138,22 @@ def test_batchnorm_fit_follows_mxnets_run():
             assert ours[key] == pytest.approx(theirs[key], rel=1e-5, abs=1e-6), (name, key)
         np.testing.assert_allclose(ours["every_997th"], theirs["every_997th"],
                                    rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+def test_a_padded_last_batch_trains_as_in_mxnet():
+    # 550 images in batches of 100: NDArrayIter's default 'pad' fills the last
+    # batch with the first 50 rows, and MXNet trains on all 100 of them (only
+    # metrics leave padding out, see docs/differences.md).
+    expected = json.loads((FIXTURES / "fit_runs.json").read_text())["results"]["fit_pad"]
+    symbol, arg_params, aux_params = mx.model.load_checkpoint(str(FIXTURES / "mlp"), 1)
+    x, y = _mnist_head(550)
+    mod = mx.mod.Module(symbol=symbol, context=mx.cpu())
+    mod.fit(mx.io.NDArrayIter(x, y, 100), num_epoch=1, optimizer="sgd",
+            optimizer_params={"learning_rate": 0.1}, arg_params=arg_params,
+            aux_params=aux_params)
+    for name, a in mod.get_params()[0].items():
+        ours, theirs = _summary(a.asnumpy()), expected["trained"][name]
+        for key in ("sum", "abs_sum", "l2"):
+            assert ours[key] == pytest.approx(theirs[key], rel=1e-5, abs=1e-6), (name, key)
+        np.testing.assert_allclose(ours["every_997th"], theirs["every_997th"],
+                                   rtol=1e-5, atol=1e-6, err_msg=name)

@@ -77,6 +77,18 @@ def _summary(a: np.ndarray) -> dict:
             "every_997th": a[::997]}
 
 
+def _assert_summaries_match(trained: dict, theirs: dict) -> None:
+    """Every array of ``trained`` against MXNet's recorded summary of it."""
+    assert sorted(trained) == sorted(theirs)
+    for name, a in trained.items():
+        ours = _summary(a)
+        for key in ("sum", "abs_sum", "l2"):
+            assert ours[key] == pytest.approx(theirs[name][key], rel=1e-5, abs=1e-6), (
+                name, key)
+        np.testing.assert_allclose(ours["every_997th"], theirs[name]["every_997th"],
+                                   rtol=1e-5, atol=1e-6, err_msg=name)
+
+
 def test_lenet_fit_follows_mxnets_run():
     # The seed-002 LeNet (convolution as im2col + GEMM, tile max pooling with
     # its own gradient): same start, same batches, SGD lr 0.1. MXNet's run is
@@ -96,14 +108,10 @@ def test_lenet_fit_follows_mxnets_run():
     trained, seen = _fit_as_mxnet_did(net, "sgd", {"learning_rate": 0.1},
                                       {k: mx.nd.array(v) for k, v in start.items()})
     assert seen == pytest.approx(expected["train_accuracy"], abs=1e-9)
-    for name, a in trained.items():
-        ours, theirs = _summary(a), expected["trained"][name]
-        moved = abs(theirs["l2"] - expected["start"][name]["l2"])
+    for name in trained:
+        moved = abs(expected["trained"][name]["l2"] - expected["start"][name]["l2"])
         assert moved > 1e-3, name
-        for key in ("sum", "abs_sum", "l2"):
-            assert ours[key] == pytest.approx(theirs[key], rel=1e-5, abs=1e-6), (name, key)
-        np.testing.assert_allclose(ours["every_997th"], theirs["every_997th"],
-                                   rtol=1e-5, atol=1e-6, err_msg=name)
+    _assert_summaries_match(trained, expected["trained"])
 
 
 def test_batchnorm_fit_follows_mxnets_run():
@@ -127,17 +135,11 @@ def test_batchnorm_fit_follows_mxnets_run():
     trained, seen = _fit_as_mxnet_did(net, "sgd", {"learning_rate": 0.1, "momentum": 0.9},
                                       start, aux)
     assert seen == pytest.approx(expected["train_accuracy"], abs=1e-9)
-    assert sorted(trained) == sorted(expected["trained"])
     np.testing.assert_array_equal(trained["bn1_gamma"], 1.0)
     # MXNet's fused BatchNorm gradient gives fc1's bias exactly 0; autodiff
     # leaves float rounding (about 1e-9).
     assert np.abs(trained["fc1_bias"]).max() < 1e-7
-    for name, a in trained.items():
-        ours, theirs = _summary(a), expected["trained"][name]
-        for key in ("sum", "abs_sum", "l2"):
-            assert ours[key] == pytest.approx(theirs[key], rel=1e-5, abs=1e-6), (name, key)
-        np.testing.assert_allclose(ours["every_997th"], theirs["every_997th"],
-                                   rtol=1e-5, atol=1e-6, err_msg=name)
+    _assert_summaries_match(trained, expected["trained"])
 
 
 def test_a_padded_last_batch_trains_as_in_mxnet():
@@ -151,9 +153,5 @@ def test_a_padded_last_batch_trains_as_in_mxnet():
     mod.fit(mx.io.NDArrayIter(x, y, 100), num_epoch=1, optimizer="sgd",
             optimizer_params={"learning_rate": 0.1}, arg_params=arg_params,
             aux_params=aux_params)
-    for name, a in mod.get_params()[0].items():
-        ours, theirs = _summary(a.asnumpy()), expected["trained"][name]
-        for key in ("sum", "abs_sum", "l2"):
-            assert ours[key] == pytest.approx(theirs[key], rel=1e-5, abs=1e-6), (name, key)
-        np.testing.assert_allclose(ours["every_997th"], theirs["every_997th"],
-                                   rtol=1e-5, atol=1e-6, err_msg=name)
+    _assert_summaries_match({k: v.asnumpy() for k, v in mod.get_params()[0].items()},
+                            expected["trained"])

@@ -11,10 +11,10 @@ import numpy
 from ..base import ParamError, ShapeError
 from ._base import (
     EvalMetric,
-    names_key,
     alias,
     as_list,
     create_registered,
+    names_key,
     register,
     to_numpy,
 )

@@ -103,10 +103,11 @@ def test_device_epoch_matches_next():
     assert rows.tolist() == expected
 
 
-def test_unknown_arguments_are_ignored_and_summary_logged(caplog):
+def test_mxnet_keywords_accepted_and_summary_logged(caplog):
     with caplog.at_level(logging.INFO):
         it = MNISTIter(
-            batch_size=10, num_parts=PARTS, input_shape=(1, 28, 28), prefetch_buffer=4
+            batch_size=10, num_parts=PARTS, input_shape=(1, 28, 28), prefetch_buffer=4,
+            ctx="cpu", dtype="float32",
         )
     assert it.batch_size == 10
     assert (
@@ -148,6 +149,9 @@ def test_custom_files_and_names(tmp_path):
         ({"part_index": -1}, "part_index must be an int >= 0; got -1"),
         ({"seed": -1}, "seed must be an int >= 0"),
         ({"num_parts": 100000}, "is empty"),
+        ({"batchsize": 50}, r"unknown argument\(s\) batchsize; expected the param"),
+        ({"dtype": "float16"}, "dtype must be None or float32; got 'float16'"),
+        ({"dtype": "nonsense"}, "dtype must be None or float32; got 'nonsense'"),
     ],
 )
 def test_bad_arguments(kwargs, message):

@@ -36,43 +36,56 @@ def graph_function(heads: Sequence[tuple[Node, int]], platform: str) -> Callable
     head_ids = [(id(n), i) for n, i in heads]
 
     def run(args: dict, aux: dict, key, is_train: bool):
-        values: dict = {}
-        swapped: dict = {}  # value id -> the same value as (C, N, ...)
+        layouts = _Layouts()
         new_aux: dict = {}
-
-        def canonical(ref):
-            if ref not in values:
-                values[ref] = jnp.swapaxes(swapped[ref], 0, 1)
-            return values[ref]
-
         for position, node in enumerate(order):
             if node.op is None:
-                values[(id(node), 0)] = args[node.name] if node.name in args else aux[node.name]
+                layouts.values[(id(node), 0)] = (
+                    args[node.name] if node.name in args else aux[node.name])
                 continue
-            refs = [(id(c), i) for c, i in node.inputs]
             rule = node.op.channel_swap(node.params, platform) if node.op.channel_swap else None
-            lowering = None
-            if rule is not None and (refs[0] in swapped or (rule[1] and canonical(refs[0]).ndim > 2)):
-                lowering = rule[0]
-                if refs[0] not in swapped:
-                    swapped[refs[0]] = jnp.swapaxes(values[refs[0]], 0, 1)
-                ins = [swapped[refs[0]]] + [canonical(r) for r in refs[1:]]
-            else:
-                ins = [canonical(r) for r in refs]
+            ins, lowering = layouts.inputs([(id(c), i) for c, i in node.inputs], rule)
             n_args = node.num_args()
-            node_key = None
-            if node.op.needs_key:
-                node_key = jax.random.fold_in(key, position)
+            node_key = jax.random.fold_in(key, position) if node.op.needs_key else None
             outs, updated = node.op.apply(
                 node.params, ins[:n_args], ins[n_args:], platform=platform,
                 is_train=is_train, key=node_key, node=node.name, lowering=lowering)
             for (child, _), value in zip(node.inputs[n_args:], updated):
                 new_aux[child.name] = value
+            store = layouts.swapped if lowering is not None else layouts.values
             for i, out in enumerate(outs):
-                (swapped if lowering is not None else values)[(id(node), i)] = out
-        return [canonical(h) for h in head_ids], {**aux, **new_aux}
+                store[(id(node), i)] = out
+        return [layouts.canonical(h) for h in head_ids], {**aux, **new_aux}
 
     return run
+
+
+class _Layouts:
+    """The graph's values during a trace, each in MXNet's layout, swapped, or both."""
+
+    def __init__(self) -> None:
+        self.values: dict = {}
+        self.swapped: dict = {}  # value id -> the same value as (C, N, ...)
+
+    def canonical(self, ref: tuple) -> jax.Array:
+        """The value in MXNet's layout, swapped back (once) if need be."""
+        if ref not in self.values:
+            self.values[ref] = jnp.swapaxes(self.swapped[ref], 0, 1)
+        return self.values[ref]
+
+    def inputs(self, refs: list, rule: tuple | None) -> tuple[list, Callable | None]:
+        """An operator's inputs and its swapped-layout lowering, if it uses one.
+
+        ``rule`` is ``(lowering, worth_swapping_into)``: the data input is
+        swapped if it already is, or if the rule asks and it has a channel axis.
+        """
+        data = refs[0] if refs else None
+        if rule is None or not (data in self.swapped
+                                or (rule[1] and self.canonical(data).ndim > 2)):
+            return [self.canonical(r) for r in refs], None
+        if data not in self.swapped:
+            self.swapped[data] = jnp.swapaxes(self.values[data], 0, 1)
+        return [self.swapped[data]] + [self.canonical(r) for r in refs[1:]], rule[0]
 
 
 def forward_backward_function(graph: Callable, grad_names: Sequence[str],

@@ -11,11 +11,16 @@ MXNet 1.9.1's C++ iterator (``src/io/iter_mnist.cc``) is reproduced:
 - ``num_parts``/``part_index`` read the contiguous part
   ``[int(N / num_parts * part_index), int(N / num_parts * (part_index + 1)))``,
   which is then shuffled;
-- unknown keyword arguments are ignored (``get_mnist_iterator`` passes
-  ``input_shape``).
+- ``input_shape`` (which ``get_mnist_iterator`` passes) and the prefetcher's
+  ``prefetch_buffer`` and ``ctx`` are accepted and have no effect; ``dtype``
+  may only be ``None`` or float32.
 
-One difference: the shuffle uses NumPy's generator seeded with ``seed``, not
-C++'s ``std::mt19937``, so the order differs from MXNet's (it is as fixed).
+Differences: any other keyword raises :class:`~mxlite.base.ParamError`. MXNet
+accepted unknown keywords silently (``InitAllowUnknown``), so a misspelt
+``batchsize=50`` trained with the default 128. And the shuffle uses NumPy's
+generator seeded with ``seed``, not C++'s ``std::mt19937``, so the order
+differs from MXNet's (it is as fixed).
+
 It is built on :class:`~mxlite.io.NDArrayIter`: the data sits on the device and
 :meth:`~mxlite.io.NDArrayIter.device_epoch` works.
 """
@@ -53,7 +58,8 @@ class MNISTIter(NDArrayIter):
         part_index: ...and read this one.
         data_name: the name of the data (``provide_data``).
         label_name: the name of the label.
-        **kwargs: ignored, as MXNet did.
+        **kwargs: ``input_shape``, ``prefetch_buffer``, ``ctx`` (no effect)
+            and ``dtype`` (``None`` or float32); others raise.
 
     Example:
         >>> it = MNISTIter(batch_size=100, flat=True, num_parts=60, silent=True)
@@ -77,17 +83,7 @@ class MNISTIter(NDArrayIter):
         label_name: str = "softmax_label",
         **kwargs: Any,
     ) -> None:
-        _check_int("batch_size", batch_size, 1)
-        _check_int("seed", seed, 0)
-        _check_int("num_parts", num_parts, 1)
-        _check_int("part_index", part_index, 0)
-        if part_index >= num_parts:
-            raise ParamError(
-                f"MNISTIter: part_index must be < num_parts={num_parts}; "
-                f"got {part_index}."
-            )
-        if kwargs:
-            _log.debug("MNISTIter: ignoring unknown arguments %s", sorted(kwargs))
+        _check_args(batch_size, seed, num_parts, part_index, kwargs)
         if image is None or label is None:
             files = mnist_files()
             image = files["train_data"] if image is None else image
@@ -134,6 +130,42 @@ def _part(count: int, num_parts: int, part_index: int) -> np.ndarray:
     start = int(count / num_parts * part_index)
     end = int(count / num_parts * (part_index + 1))
     return np.arange(start, end)
+
+
+def _check_args(batch_size: Any, seed: Any, num_parts: Any, part_index: Any,
+                kwargs: dict[str, Any]) -> None:
+    _check_int("batch_size", batch_size, 1)
+    _check_int("seed", seed, 0)
+    _check_int("num_parts", num_parts, 1)
+    _check_int("part_index", part_index, 0)
+    if part_index >= num_parts:
+        raise ParamError(
+            f"MNISTIter: part_index must be < num_parts={num_parts}; got {part_index}."
+        )
+    _check_unused(kwargs)
+
+
+_NO_EFFECT = ("input_shape", "prefetch_buffer", "ctx")
+
+
+def _check_unused(kwargs: dict[str, Any]) -> None:
+    """Accept the MXNet keywords that change nothing here; refuse the rest."""
+    unknown = sorted(set(kwargs) - {*_NO_EFFECT, "dtype"})
+    if unknown:
+        raise ParamError(
+            f"MNISTIter: unknown argument(s) {', '.join(unknown)}; expected the "
+            "parameters of MNISTIter or one of dtype, " + ", ".join(_NO_EFFECT) + "."
+        )
+    dtype = kwargs.get("dtype")
+    if dtype is not None and not _is_float32(dtype):
+        raise ParamError(f"MNISTIter: dtype must be None or float32; got {dtype!r}.")
+
+
+def _is_float32(dtype: Any) -> bool:
+    try:
+        return np.dtype(dtype) == np.float32
+    except TypeError:
+        return False
 
 
 def _check_int(name: str, value: Any, lower: int) -> None:

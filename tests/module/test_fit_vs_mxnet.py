@@ -91,11 +91,16 @@ def _assert_summaries_match(trained: dict, theirs: dict) -> None:
 
 def test_lenet_fit_follows_mxnets_run():
     # The seed-002 LeNet (convolution as im2col + GEMM, tile max pooling with
-    # its own gradient): same start, same batches, SGD lr 0.1. MXNet's run is
-    # recorded as summaries per weight, made with MXNET_MKLDNN_ENABLED=0: its
-    # default MKL-DNN convolution got the first layer's weight gradient about
-    # 0.5% wrong (mxlite and MXNet without MKL-DNN agree with float64 to 1e-8).
-    expected = json.loads((FIXTURES / "fit_runs.json").read_text())["results"]["fit_lenet"]
+    # its own gradient): same start, same batches, SGD lr 0.1. MXNet's runs are
+    # recorded as summaries per weight, with its plain and its MKL-DNN
+    # convolution. In the first step one pooling window (image 35, filter 17)
+    # holds two values 6e-8 apart, below float32's resolution, so the order in
+    # which a library sums the convolution decides which pixel gets that
+    # gradient: the two MXNet runs differ there (0.2% in the first layer's
+    # weights), and so do jax releases (0.8.2 and later route it as float64
+    # does and as MXNet's plain build; 0.6-0.8.1 as MKL-DNN). mxlite must land on one.
+    runs = json.loads((FIXTURES / "fit_runs.json").read_text())["results"]
+    expected = runs["fit_lenet"]
     net = mx.sym.load(str(FIXTURES / "lenet-symbol.json"))
     arg_shapes, _, _ = net.infer_shape(data=(100, 1, 28, 28))
     rng = np.random.RandomState(0)  # make_fixtures.lenet_start, in argument order
@@ -111,7 +116,23 @@ def test_lenet_fit_follows_mxnets_run():
     for name in trained:
         moved = abs(expected["trained"][name]["l2"] - expected["start"][name]["l2"])
         assert moved > 1e-3, name
-    _assert_summaries_match(trained, expected["trained"])
+    misses = {}
+    for run in ("fit_lenet", "fit_lenet_mkldnn"):
+        try:
+            _assert_summaries_match(trained, runs[run]["trained"])
+            return
+        except AssertionError as miss:
+            misses[run] = miss
+    pytest.fail(f"mxlite's LeNet matches neither of MXNet's runs: {misses}")
+
+
+def test_mxnets_two_lenet_runs_differ_where_a_pooling_tie_routes():
+    # The alternative above is not a tolerance: the two recorded runs are
+    # further apart than the comparison allows, in the first layer's weights.
+    runs = json.loads((FIXTURES / "fit_runs.json").read_text())["results"]
+    plain, mkldnn = (runs[r]["trained"]["convolution0_weight"]["sum"]
+                     for r in ("fit_lenet", "fit_lenet_mkldnn"))
+    assert abs(plain - mkldnn) > 100 * 1e-5 * abs(plain)
 
 
 def test_batchnorm_fit_follows_mxnets_run():

@@ -6,6 +6,7 @@ import pytest
 
 from mxlite.base import ParamError, ShapeError
 from mxlite.ops import get_op
+from mxlite.ops.nn import im2col
 from mxlite.testing import OpCase, case
 
 
@@ -45,10 +46,20 @@ CASES = [
     case({"kernel": (2, 2, 2), "num_filter": 2, "layout": "NCDHW"}, data=(1, 2, 3, 3, 3)),
     case({"kernel": (3, 2), "num_filter": 2, "stride": (1, 2), "dilate": (2, 2),
           "pad": (2, 1), "num_group": 2}, data=(1, 2, 6, 7), dtype="float64"),
-    # Batches of 32+ are cut into independent halves on CPU (_BATCH_PARTS).
+    # Batches of 32+ are cut into independent halves on CPU (im2col._BATCH_PARTS).
     case({"kernel": (3, 3), "num_filter": 3, "stride": (2, 1)}, data=(32, 2, 5, 6)),
     case({"kernel": (2, 2), "num_filter": 4, "num_group": 2, "pad": (1, 0)},
          data=(34, 4, 3, 3), dtype="float64"),
+]
+
+
+# The CPU lowering takes a small weight's gradient position-major (both operands
+# transposed) and a larger one's as it comes: one case on each side of
+# im2col._THIN_WEIGHT, both cut into batch halves, plus a grouped one.
+GRADIENT_CASES = [
+    case({"kernel": (5, 5), "num_filter": 4}, data=(32, 1, 9, 9)),
+    case({"kernel": (3, 3), "num_filter": 32, "pad": (1, 1)}, data=(32, 16, 4, 5)),
+    CASES[-1],
 ]
 
 
@@ -73,7 +84,11 @@ class TestConvolutionLowerings:
         np.testing.assert_allclose(np.asarray(got), conv_reference(*args, **dict(p)),
                                    rtol=1e-5, atol=1e-5)
 
-    @pytest.mark.parametrize("c", CASES[-1:], ids=[str(c) for c in CASES[-1:]])
+    def test_gradient_cases_cover_both_weight_gradients(self):
+        sizes = [4 * 1 * 5 * 5, 32 * 16 * 3 * 3]
+        assert sizes[0] <= im2col._THIN_WEIGHT < sizes[1]
+
+    @pytest.mark.parametrize("c", GRADIENT_CASES, ids=[str(c) for c in GRADIENT_CASES])
     def test_lowerings_have_same_gradients(self, c):
         helper = TestConvolution()
         args, _ = helper.inputs(c, dtype="float64")

@@ -1,8 +1,8 @@
 """Convolution: N-d cross-correlation with MXNet's (num_filter, C/group, *kernel) weight.
 
-Two lowerings compute the same numbers. On CPU an im2col formulation (strided
-slices of the input held as (C, N, H, W), then one GEMM, with a custom
-gradient for the patch matrix) beats XLA's CPU convolution for forward +
+Two lowerings compute the same numbers. On CPU an im2col formulation
+(``im2col.py``: strided slices of the input held as (C, N, H, W), then one
+GEMM, each with a custom gradient) beats XLA's CPU convolution for forward +
 backward at LeNet sizes by 2-4x and, unlike XLA's convolution, stays fast
 inside a compiled loop (PERF-RELIABILITY.md 1b.1); elsewhere
 ``lax.conv_general_dilated`` maps onto cuDNN.
@@ -10,11 +10,6 @@ inside a compiled loop (PERF-RELIABILITY.md 1b.1); elsewhere
 
 from __future__ import annotations
 
-import functools
-import itertools
-from math import prod
-
-import jax
 import jax.numpy as jnp
 from jax import lax
 
@@ -22,6 +17,7 @@ from ...base import ParamError, ShapeError
 from ..params import Bool, Enum, Int, Shape
 from ..registry import register_op
 from ..shape import conv_out
+from .im2col import patch_gemm
 
 _LAYOUTS = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
 _AXES = {1: "(batch, channel, width)", 2: "(batch, channel, height, width)",
@@ -102,81 +98,8 @@ def _add_bias(y, b):
     return y if b is None else y + b.reshape((1, -1) + (1,) * (y.ndim - 2))
 
 
-def _taps(kernel, stride, dilate, out):
-    """Per kernel offset, the (start, limit, stride) of its strided slice."""
-    for offset in itertools.product(*(range(k) for k in kernel)):
-        start = [o * d for o, d in zip(offset, dilate)]
-        limit = [a + (m - 1) * s + 1 for a, m, s in zip(start, out, stride)]
-        yield start, limit
-
-
-@functools.partial(jax.custom_vjp, nondiff_argnums=(1, 2, 3, 4))
-def _im2col(xs, kernel, stride, dilate, out):
-    """(C, N, *S) padded input -> (C * prod(kernel), N * prod(out)) patch matrix.
-
-    Rows are ordered (channel, kernel offset) like MXNet's weight; columns
-    (batch, output position) like the swapped output. The gradient is the
-    custom :func:`_col2im`: JAX's own transpose of the slices is one padded
-    full-size copy per kernel offset (25 for 5x5), which XLA then fuses into
-    its consumers and recomputes, 4x slower on CPU at LeNet sizes.
-    """
-    c, n = xs.shape[:2]
-    # Materialize the input once: otherwise XLA fuses its producer (a pooling
-    # max, a gather) into each of the prod(kernel) slices and recomputes it.
-    xs = lax.optimization_barrier(xs)
-    cols = [lax.slice(xs, (0, 0, *a), (c, n, *b), (1, 1, *stride))
-            for a, b in _taps(kernel, stride, dilate, out)]
-    return jnp.stack(cols, axis=1).reshape(c * prod(kernel), n * prod(out))
-
-
-def _im2col_fwd(xs, kernel, stride, dilate, out):
-    return _im2col(xs, kernel, stride, dilate, out), xs.shape
-
-
-def _col2im(kernel, stride, dilate, out, shape, g):
-    """Sum each patch entry back onto its input cell, one spatial axis at a time.
-
-    ``g`` (C * prod(kernel), N * prod(out)) -> (C, N, *S). Stage ``a`` adds
-    the ``k_a`` taps of spatial axis ``a`` (a pad with interior padding undoes
-    a strided slice) for every offset of the axes before it; the barrier keeps
-    XLA from fusing the stages back into one ``prod(kernel)``-way sum per cell.
-    Each term is a whole (C, N, ...) block, so every pad reads contiguous rows.
-    """
-    nd = len(kernel)
-    d = g.reshape(shape[0], *kernel, shape[1], *out)
-    for a in reversed(range(nd)):
-        sums = []
-        for prefix in itertools.product(*(range(k) for k in kernel[:a])):
-            total = None
-            for t in range(kernel[a]):
-                part = d[(slice(None), *prefix, t)]        # (C, N, *spatial)
-                low = t * dilate[a]
-                config = [(0, 0, 0)] * part.ndim
-                config[2 + a] = (low, shape[2 + a] - low - (out[a] - 1) * stride[a] - 1,
-                                 stride[a] - 1)
-                padded = lax.pad(part, jnp.zeros((), part.dtype), config)
-                total = padded if total is None else total + padded
-            sums.append(total)
-        if a == 0:
-            d = sums[0]
-        else:
-            d = jnp.stack(sums, axis=1)
-            d = lax.optimization_barrier(d.reshape(d.shape[0], *kernel[:a], *d.shape[2:]))
-    return (d,)
-
-
-_im2col.defvjp(_im2col_fwd, _col2im)
-
-
-# The batch is cut into this many independent im2col -> GEMM (-> col2im)
-# chains. XLA:CPU runs each elementwise fusion (the patch copies, the col2im
-# adds) on one thread, but runs independent chains concurrently: LeNet's step
-# on 2 cores went from 6.0-6.3 to 5.3-5.9 s/epoch (4 parts: no better).
-_BATCH_PARTS = 2
-
-
 def _conv_swapped(p, xs, w, b=None):
-    """Convolution on a (C, N, *S) input giving (F, N, *out): one GEMM W @ cols.
+    """Convolution on a (C, N, *S) input giving (F, N, *out), as im2col + GEMM.
 
     On CPU this orientation (weight rows times a wide patch matrix) runs the
     GEMMs of LeNet's forward and backward passes up to 2x faster than
@@ -184,29 +107,12 @@ def _conv_swapped(p, xs, w, b=None):
     convolutions stay in this layout (see ``executor.compiler``).
     """
     kernel, stride, dilate, pad = _geometry(p)
-    groups, f = p.num_group, p.num_filter
     if any(pad):
         xs = jnp.pad(xs, [(0, 0), (0, 0)] + [(q, q) for q in pad])
     out = tuple(conv_out(n, k, s, 0, d)
                 for n, k, s, d in zip(xs.shape[2:], kernel, stride, dilate))
-    n = xs.shape[1]
-    parts = _BATCH_PARTS if n % _BATCH_PARTS == 0 and n >= 16 * _BATCH_PARTS else 1
-    m = n // parts
-    ys = [_gemm(w, _im2col(xs[:, i * m:(i + 1) * m], kernel, stride, dilate, out), groups)
-          for i in range(parts)]
-    y = jnp.concatenate([v.reshape(f, m, -1) for v in ys], axis=1).reshape(f, n, *out)
+    y = patch_gemm(xs, w, kernel, stride, dilate, out, p.num_group)
     return y if b is None else y + b.reshape((-1,) + (1,) * (y.ndim - 1))
-
-
-def _gemm(w, cols, groups):
-    """(F, Cg, *k) weight times the (C * K, M) patch matrix -> (F, M)."""
-    f = w.shape[0]
-    # HIGHEST: no TF32 should this run on a GPU; a no-op on CPU.
-    if groups == 1:
-        return jnp.matmul(w.reshape(f, -1), cols, precision=lax.Precision.HIGHEST)
-    return jnp.einsum("gfk,gkm->gfm", w.reshape(groups, f // groups, -1),
-                      cols.reshape(groups, -1, cols.shape[1]),
-                      precision=lax.Precision.HIGHEST).reshape(f, -1)
 
 
 def _swap(x):

@@ -1,4 +1,5 @@
-"""STYLE.md's size budgets, checked: op files, modules and function bodies.
+"""STYLE.md's size budgets, checked: op files, modules, function bodies and
+positional parameters.
 
 Run as a script (``python tests/test_size_budget.py``; ``.ci/run`` does) it
 prints the line count of every package, the way tinygrad's ``sz.py`` does, so
@@ -15,7 +16,38 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "mxlite"
 OP_FILE_LINES = 260  # "an op file stays under about 250 lines"
 MODULE_LINES = 800
 BODY_LINES = 40
+POSITIONAL = 5  # "at most 5 positional parameters" (self and cls not counted)
 NOT_OP_FILES = {"registry.py", "params.py", "shape.py", "__init__.py"}
+# Signatures that keep an original system's positional parameters, because
+# its users pass them positionally; and an operator lowering, which takes the
+# operator's inputs in order.
+_MXNET = "MXNet's positional signature"
+POSITIONAL_EXEMPT = {
+    "autograd.py:grad": _MXNET,
+    "checkpoint.py:save_checkpoint": _MXNET,
+    "executor/bind.py:simple_bind": _MXNET + " (Symbol.simple_bind)",
+    "executor/bind.py:bind": _MXNET + " (Symbol.bind)",
+    "io/data_iter.py:DataBatch.__init__": _MXNET,
+    "io/ndarray_iter.py:NDArrayIter.__init__": _MXNET,
+    "lr_scheduler.py:FactorScheduler.__init__": _MXNET,
+    "lr_scheduler.py:MultiFactorScheduler.__init__": _MXNET,
+    "lr_scheduler.py:PolyScheduler.__init__": _MXNET,
+    "lr_scheduler.py:CosineScheduler.__init__": _MXNET,
+    "lr_scheduler.py:InvScheduler.__init__": "Mocha's Inv policy in MXNet's scheduler order",
+    "module/base_module.py:BaseModule.score": _MXNET,
+    "module/base_module.py:BaseModule.predict": _MXNET,
+    "module/base_module.py:BaseModule.fit": _MXNET,
+    "module/module.py:Module.__init__": _MXNET,
+    "module/module.py:Module.bind": _MXNET,
+    "module/module.py:Module.init_params": _MXNET,
+    "ndarray/creation.py:arange": _MXNET,
+    "ndarray/random.py:uniform": _MXNET,
+    "ndarray/random.py:normal": _MXNET,
+    "optimizer/optimizer.py:Optimizer.__init__": _MXNET,
+    "optimizer/rmsprop.py:RMSProp.__init__": _MXNET,
+    "symbol/symbol.py:Variable": _MXNET,
+    "ops/nn/batch_norm.py:_lower": "an operator lowering: params, then the five inputs",
+}
 
 
 def _modules() -> list[Path]:
@@ -33,20 +65,44 @@ def _body_lines(func: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     return body[-1].end_lineno - body[0].lineno + 1 if body else 0
 
 
+def _positional(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    names = [a.arg for a in func.args.posonlyargs + func.args.args]
+    return names[1:] if names[:1] in (["self"], ["cls"]) else names
+
+
+def _functions(tree: ast.AST, prefix: str = ""):
+    """(qualified name, node) of every function, methods as ``Class.name``."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.ClassDef):
+            yield from _functions(node, f"{prefix}{node.name}.")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield prefix + node.name, node
+            yield from _functions(node, f"{prefix}{node.name}.<locals>.")
+
+
+def _function_problems(path: Path, tree: ast.AST) -> list[str]:
+    found, where = [], path.relative_to(SRC).as_posix()
+    for qualname, node in _functions(tree):
+        if (lines := _body_lines(node)) > BODY_LINES:
+            found.append(f"{where}:{node.lineno} {qualname}: body of {lines} lines "
+                         f"(budget {BODY_LINES})")
+        positional = _positional(node)
+        if len(positional) > POSITIONAL and f"{where}:{qualname}" not in POSITIONAL_EXEMPT:
+            found.append(f"{where}:{node.lineno} {qualname}: {len(positional)} positional "
+                         f"parameters (budget {POSITIONAL}; make the rest keyword-only)")
+    return found
+
+
 def over_budget() -> list[str]:
     """Every module and function over its budget, as readable lines."""
     found = []
     for path in _modules():
         text = path.read_text()
-        name = path.relative_to(SRC.parent)
         limit = OP_FILE_LINES if _is_op_file(path) else MODULE_LINES
         if len(text.splitlines()) > limit:
-            found.append(f"{name}: {len(text.splitlines())} lines (budget {limit})")
-        for node in ast.walk(ast.parse(text)):
-            is_function = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            if is_function and (lines := _body_lines(node)) > BODY_LINES:
-                found.append(f"{name}:{node.lineno} {node.name}: body of {lines} "
-                             f"lines (budget {BODY_LINES})")
+            found.append(f"{path.relative_to(SRC.parent)}: {len(text.splitlines())} lines "
+                         f"(budget {limit})")
+        found += _function_problems(path, ast.parse(text))
     return found
 
 
@@ -58,8 +114,27 @@ def test_the_check_sees_an_oversized_function():
     source = "def f():\n    '''doc'''\n" + "    x = 1\n" * 41
     func = ast.parse(source).body[0]
     assert _body_lines(func) == 41
+    assert _function_problems(SRC / "x.py", ast.parse(source)) == [
+        "x.py:1 f: body of 41 lines (budget 40)"]
     assert _is_op_file(SRC / "ops" / "nn" / "convolution.py")
     assert not _is_op_file(SRC / "ops" / "registry.py")
+
+
+def test_the_check_counts_positional_parameters():
+    source = ("class C:\n    def m(self, a, b, c, d, e, f, *, g): pass\n"
+              "def ok(a, b, c, d, e, *, f, g): pass\n")
+    assert _function_problems(SRC / "x.py", ast.parse(source)) == [
+        "x.py:2 C.m: 6 positional parameters (budget 5; make the rest keyword-only)"]
+
+
+def test_every_exemption_names_a_function_that_still_needs_it():
+    needed = set()
+    for path in _modules():
+        where = path.relative_to(SRC).as_posix()
+        for qualname, node in _functions(ast.parse(path.read_text())):
+            if len(_positional(node)) > POSITIONAL:
+                needed.add(f"{where}:{qualname}")
+    assert sorted(set(POSITIONAL_EXEMPT) - needed) == []
 
 
 def main() -> None:

@@ -255,7 +255,7 @@ class MultiFactorScheduler(LRScheduler):
 class _DecayToFinal(LRScheduler):
     """Shared checks of the schedules that decay to ``final_lr`` at ``max_update``."""
 
-    def __init__(self, max_update: int, base_lr: float, final_lr: float,
+    def __init__(self, max_update: int, base_lr: float, final_lr: float, *,
                  warmup_steps: int, warmup_begin_lr: float, warmup_mode: str) -> None:
         super().__init__(base_lr, warmup_steps, warmup_begin_lr, warmup_mode)
         where = type(self).__name__
@@ -293,8 +293,8 @@ class PolyScheduler(_DecayToFinal):
     def __init__(self, max_update: int, base_lr: float = 0.01, pwr: float = 2,
                  final_lr: float = 0, warmup_steps: int = 0,
                  warmup_begin_lr: float = 0, warmup_mode: str = "linear") -> None:
-        super().__init__(max_update, base_lr, final_lr, warmup_steps,
-                         warmup_begin_lr, warmup_mode)
+        super().__init__(max_update, base_lr, final_lr, warmup_steps=warmup_steps,
+                         warmup_begin_lr=warmup_begin_lr, warmup_mode=warmup_mode)
         self.power = pwr
 
     def __call__(self, num_update: int) -> float:
@@ -323,8 +323,8 @@ class CosineScheduler(_DecayToFinal):
     def __init__(self, max_update: int, base_lr: float = 0.01, final_lr: float = 0,
                  warmup_steps: int = 0, warmup_begin_lr: float = 0,
                  warmup_mode: str = "linear") -> None:
-        super().__init__(max_update, base_lr, final_lr, warmup_steps,
-                         warmup_begin_lr, warmup_mode)
+        super().__init__(max_update, base_lr, final_lr, warmup_steps=warmup_steps,
+                         warmup_begin_lr=warmup_begin_lr, warmup_mode=warmup_mode)
 
     def __call__(self, num_update: int) -> float:
         if num_update < self.warmup_steps:

@@ -166,7 +166,7 @@ class FeedForward:
                                            label_names=label_names, context=self.ctx)
         return module
 
-    def fit(self, optimizer: Any, train_data: Any, n_epoch: int = 10,
+    def fit(self, optimizer: Any, train_data: Any, *, n_epoch: int = 10,
             eval_data: Any = None, initializer: Any = Uniform(0.01),
             eval_metric: Any = None, kvstore: Any = "local", force_init: bool = False,
             callbacks: Sequence[Any] = (), verbosity: int = 3) -> FeedForward:
@@ -207,13 +207,13 @@ class FeedForward:
             cb(0, self, 0, [])
         say(2, "Start training...")
         for epoch in range(1, n_epoch + 1):
-            trained = self._epoch(epoch, train_data, eval_data, metric, val_metric,
-                                  batch_cbs, say)
+            trained = self._epoch(epoch, train_data, eval_data, metric=metric,
+                                  val_metric=val_metric, batch_cbs=batch_cbs, say=say)
             for cb in epoch_cbs:
                 cb(epoch, self, epoch, trained)
         return self
 
-    def _epoch(self, epoch: int, train_data: Any, eval_data: Any, metric: Any,
+    def _epoch(self, epoch: int, train_data: Any, eval_data: Any, *, metric: Any,
                val_metric: Any, batch_cbs: list, say: _Verbosity) -> list:
         tic = time.time()
         metric.reset()

@@ -4,10 +4,9 @@
 functions of an explicit state pytree::
 
     state = {"params", "aux", "opt", "metric", "step", "labels"}
-    step(state, inputs, lr, pad)            -> (state, outputs)   (one batch)
-    steps(state, sources, idx, lrs, pads, start, stop)
-                                            -> state   (batches start..stop-1,
-                                                        rows gathered on device)
+    step(state, inputs, fixed, lr, pad=, key=)  -> (state, outputs)  (one batch)
+    steps(state, sources, fixed, stretch, key)  -> state  (a Stretch of batches,
+                                                           rows gathered on device)
 
 Forward, backward, optimizer update and metric accumulation happen inside
 one XLA computation; the state is donated, so parameters are updated in
@@ -36,7 +35,7 @@ from ._platform import platform_of
 from .executor import cache
 from .io.data_iter import take_rows
 
-__all__ = ["TrainStep", "LabelCheck"]
+__all__ = ["LabelCheck", "Stretch", "TrainStep"]
 
 
 class LabelCheck(NamedTuple):
@@ -46,6 +45,23 @@ class LabelCheck(NamedTuple):
     classes: int
     ignore: float | None
     node: str
+
+
+class Stretch(NamedTuple):
+    """Batches ``start..stop-1`` of an epoch: batch ``i`` takes rows ``idx[i]``
+    of the device-resident sources, learning rate ``lrs[i]``, padding ``pads[i]``."""
+
+    idx: Any
+    lrs: Any
+    pads: Any
+    start: Any
+    stop: Any
+
+
+class _Batch(NamedTuple):
+    inputs: dict
+    lr: Any
+    pad: Any
 
 
 class TrainStep:
@@ -66,7 +82,7 @@ class TrainStep:
 
     def __init__(self, graph: Callable, param_names: Sequence[str],
                  data_names: Sequence[str], label_names: Sequence[str], optimizer: Any,
-                 metric: Any = None, uses_key: bool = False,
+                 *, metric: Any = None, uses_key: bool = False,
                  label_checks: Sequence[LabelCheck] = (), batch_sharding: Any = None,
                  output_names: Sequence[str] | None = None) -> None:
         self.graph = graph
@@ -96,7 +112,8 @@ class TrainStep:
                 "labels": bounds.reshape(len(self.label_checks), 2)}
 
     # -- the pure core ------------------------------------------------------
-    def _one(self, state: dict, inputs: dict, fixed: dict, lr, pad, key):
+    def _one(self, state: dict, batch: _Batch, fixed: dict, key):
+        inputs, lr, pad = batch
         step_key = jax.random.fold_in(key, state["step"]) if self.uses_key else None
         if self.batch_sharding is not None:
             inputs = {k: jax.lax.with_sharding_constraint(v, self.batch_sharding)
@@ -137,52 +154,53 @@ class TrainStep:
     def _gathered(self, sources: dict, rows) -> dict:
         return {name: take_rows(array, rows) for name, array in sources.items()}
 
-    def _scan(self, state, sources, fixed, idx, lrs, pads, key):
+    def _scan(self, state, sources, fixed, stretch: Stretch, key):
+        # The stretch's arrays hold exactly its batches (sliced on the host).
         def body(carry, xs):
             rows, lr, pad = xs
-            new, _ = self._one(carry, self._gathered(sources, rows), fixed, lr, pad, key)
-            return new, None
+            batch = _Batch(self._gathered(sources, rows), lr, pad)
+            return self._one(carry, batch, fixed, key)[0], None
 
-        state, _ = jax.lax.scan(body, state, (idx, lrs, pads))
+        state, _ = jax.lax.scan(body, state, (stretch.idx, stretch.lrs, stretch.pads))
         return state
 
-    def _loop(self, state, sources, fixed, idx, lrs, pads, key, start, stop):
+    def _loop(self, state, sources, fixed, stretch: Stretch, key):
         def body(i, carry):
-            new, _ = self._one(carry, self._gathered(sources, idx[i]), fixed, lrs[i],
-                               pads[i], key)
-            return new
+            batch = _Batch(self._gathered(sources, stretch.idx[i]), stretch.lrs[i],
+                           stretch.pads[i])
+            return self._one(carry, batch, fixed, key)[0]
 
-        return jax.lax.fori_loop(start, stop, body, state)
+        return jax.lax.fori_loop(stretch.start, stretch.stop, body, state)
 
     # -- compiled entry points ----------------------------------------------
-    def step(self, state: dict, inputs: dict, fixed: dict, lr: float, pad: int = 0,
+    def step(self, state: dict, inputs: dict, fixed: dict, lr: float, *, pad: int = 0,
              key: Any = None) -> tuple[dict, list]:
         """One batch given as arrays; returns (new state, outputs); state is donated."""
-        args = self.place((state, inputs, fixed, jnp.float32(lr), jnp.int32(pad),
+        args = self.place((state, _Batch(inputs, jnp.float32(lr), jnp.int32(pad)), fixed,
                            _key(key)))
         exe = cache.compiled(
             "step", lambda: self._one, *args, donate_argnums=(0,), store=self._compiled)
         return exe(*args)
 
-    def steps(self, state: dict, sources: dict, fixed: dict, idx: jax.Array,
-              lrs: Sequence[float], pads: Sequence[int], key: Any = None,
-              start: int = 0, stop: int | None = None) -> dict:
-        """Batches ``start..stop-1``: rows ``idx[i]`` gathered on the device,
-        learning rate ``lrs[i]``, padding ``pads[i]``; the state is donated."""
-        stop = len(idx) if stop is None else stop
-        if not 0 <= start <= stop <= len(idx):
-            raise ValueError(f"TrainStep.steps: need 0 <= start <= stop <= {len(idx)}; "
+    def steps(self, state: dict, sources: dict, fixed: dict, stretch: Stretch,
+              key: Any = None) -> dict:
+        """The stretch's batches, rows gathered on the device; the state is donated."""
+        n, (start, stop) = len(stretch.idx), (stretch.start, stretch.stop)
+        if not 0 <= start <= stop <= n:
+            raise ValueError(f"TrainStep.steps: need 0 <= start <= stop <= {n}; "
                              f"got start={start}, stop={stop}.")
-        idx = jnp.asarray(idx, jnp.int32)
-        lrs, pads = jnp.asarray(lrs, jnp.float32), jnp.asarray(pads, jnp.int32)
+        idx = jnp.asarray(stretch.idx, jnp.int32)
+        lrs, pads = jnp.asarray(stretch.lrs, jnp.float32), jnp.asarray(stretch.pads, jnp.int32)
         if platform_of(next(iter(idx.devices()))) != "cpu":
-            args = self.place((state, sources, fixed, idx[start:stop], lrs[start:stop],
-                               pads[start:stop], _key(key)))
+            whole = Stretch(idx[start:stop], lrs[start:stop], pads[start:stop],
+                            jnp.int32(0), jnp.int32(stop - start))
+            args = self.place((state, sources, fixed, whole, _key(key)))
             exe = cache.compiled("steps", lambda: self._scan, *args, donate_argnums=(0,),
                                  store=self._compiled)
             return exe(*args)
-        args = self.place((state, sources, fixed, idx, lrs, pads, _key(key),
-                           jnp.int32(start), jnp.int32(stop)))
+        args = self.place((state, sources, fixed,
+                           Stretch(idx, lrs, pads, jnp.int32(start), jnp.int32(stop)),
+                           _key(key)))
         exe = cache.compiled("loop", lambda: self._loop, *args, donate_argnums=(0,),
                              store=self._compiled)
         return exe(*args)

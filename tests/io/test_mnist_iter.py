@@ -81,8 +81,8 @@ def test_parts_follow_mxnet_getpart():
     # 10000 test images in 3 parts: [0, 3333), [3333, 6666), [6666, 10000).
     files = mnist_files()
     it = MNISTIter(
-        files["test_data"],
-        files["test_label"],
+        image=files["test_data"],
+        label=files["test_label"],
         batch_size=1000,
         shuffle=False,
         num_parts=3,
@@ -125,8 +125,8 @@ def test_custom_files_and_names(tmp_path):
             gzip.compress(header + array.astype(np.uint8).tobytes())
         )
     it = MNISTIter(
-        tmp_path / "img",
-        str(tmp_path / "lab"),
+        image=tmp_path / "img",
+        label=str(tmp_path / "lab"),
         batch_size=4,
         shuffle=False,
         data_name="x",

@@ -8,6 +8,7 @@ import pytest
 import mxlite as mx
 from mxlite import train_step
 from mxlite.executor import cache
+from mxlite.train_step import Stretch
 
 from .helpers import dataset, tiny
 
@@ -76,7 +77,7 @@ def test_steps_rejects_a_stretch_outside_the_epoch():
     mod.init_optimizer()
     trainer = mod._runner._trainer_for(mx.metric.create("acc"))
     with pytest.raises(ValueError, match=r"need 0 <= start <= stop <= 2; got start=1, stop=3"):
-        trainer.steps({}, {}, {}, np.zeros((2, 10)), [0.1, 0.1], [0, 0], None, 1, 3)
+        trainer.steps({}, {}, {}, Stretch(np.zeros((2, 10)), [0.1, 0.1], [0, 0], 1, 3))
 
 
 

@@ -19,6 +19,7 @@ from jax import export
 
 import mxlite as mx
 from mxlite.executor.compiler import graph_function
+from mxlite.train_step import Stretch
 
 
 def _lenet(filters: tuple[int, int], hidden: int) -> mx.sym.Symbol:
@@ -57,8 +58,9 @@ def _epoch(mod, metric, trainer, batches: int, batch: int) -> tuple:
                "softmax_label": jnp.asarray(rng.integers(0, 10, n).astype(np.float32))}
     idx = jnp.asarray(rng.permutation(n).reshape(batches, batch).astype(np.int32))
     state = mod._runner._state(trainer, metric, None)
-    return (state, sources, {}, idx, jnp.full(batches, 0.1, jnp.float32),
-            jnp.zeros(batches, jnp.int32), None)
+    stretch = Stretch(idx, jnp.full(batches, 0.1, jnp.float32), jnp.zeros(batches, jnp.int32),
+                      jnp.int32(0), jnp.int32(batches))
+    return state, sources, {}, stretch, None
 
 
 def _ops(exported: export.Exported) -> list[str]:

@@ -50,7 +50,7 @@ def simple_bind(symbol: Symbol, ctx: Context, grad_req: Any = "write",
              if reqs[n] != "null"}
     aux_names = symbol.list_auxiliary_states()
     aux = {n: zeros(s, ctx, t) for n, s, t in zip(aux_names, aux_shapes, aux_types)}
-    return Executor(symbol, ctx, args, grads, reqs, aux)
+    return Executor(symbol, ctx, args, grads=grads, grad_req=reqs, aux=aux)
 
 
 def _as_dict(values: Any, names: Sequence[str], what: str, required: bool) -> dict:
@@ -97,7 +97,7 @@ def bind(symbol: Symbol, ctx: Context, args: Any, args_grad: Any = None,
             raise ShapeError(f"bind: args_grad[{name!r}] has shape {grad_map[name].shape} "
                              f"but its argument has {arg_map[name].shape}.")
     grads = {n: g for n, g in grad_map.items() if g is not None and reqs[n] != "null"}
-    return Executor(symbol, ctx, arg_map, grads, reqs, aux_map)
+    return Executor(symbol, ctx, arg_map, grads=grads, grad_req=reqs, aux=aux_map)
 
 
 def _eval(symbol: Symbol, ctx: Context | None = None, **kwargs: NDArray) -> list:

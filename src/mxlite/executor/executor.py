@@ -33,7 +33,7 @@ class Executor:
     Made by ``Symbol.simple_bind`` or ``Symbol.bind``; see those for arguments.
     """
 
-    def __init__(self, symbol: Any, ctx: Context, args: dict[str, NDArray],
+    def __init__(self, symbol: Any, ctx: Context, args: dict[str, NDArray], *,
                  grads: dict[str, NDArray], grad_req: dict[str, str],
                  aux: dict[str, NDArray]) -> None:
         self._symbol = symbol

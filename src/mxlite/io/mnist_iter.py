@@ -68,8 +68,9 @@ class MNISTIter(NDArrayIter):
 [DataDesc[softmax_label,(100,),<class 'numpy.float32'>,NCHW]])
     """
 
-    def __init__(
+    def __init__(  # MXNet's iterators take keyword arguments only
         self,
+        *,
         image: str | os.PathLike | None = None,
         label: str | os.PathLike | None = None,
         batch_size: int = 128,

@@ -23,7 +23,7 @@ from ..callback import BatchEndParam
 from ..context import Context
 from ..executor.compiler import needs_key
 from ..symbol.graph import topo_order
-from ..train_step import LabelCheck, TrainStep
+from ..train_step import LabelCheck, Stretch, TrainStep
 
 __all__ = ["EpochRunner", "OnDevice", "chunk_bounds", "label_checks"]
 
@@ -144,7 +144,7 @@ class EpochRunner:
             batch_sharding = _shardings(m._context)
             self._trainer = TrainStep(
                 m._exec._graph, m._trainable(), m._data_names, m._label_names,
-                m._optimizer, device_metric, uses_key=needs_key(m._symbol._heads),
+                m._optimizer, metric=device_metric, uses_key=needs_key(m._symbol._heads),
                 label_checks=label_checks(m), batch_sharding=batch_sharding,
                 output_names=m.output_names)
             self._built_for = owner
@@ -212,8 +212,9 @@ class EpochRunner:
         for start, stop in chunk_bounds(n_batches, callbacks):
             # Asked chunk by chunk: a callback may change the learning rate.
             lrs[start:stop] = [m.next_lr() for _ in range(stop - start)]
+            stretch = Stretch(device.indices, lrs.copy(), device.pad, start, stop)
             state = trainer.steps(self._state(trainer, metric, labels), sources, fixed,
-                                  device.indices, lrs.copy(), device.pad, key, start, stop)
+                                  stretch, key)
             labels = self._sync(trainer, state, metric)
             if callbacks:  # they are here because they read a value or a clock
                 jax.block_until_ready(state)
@@ -231,7 +232,7 @@ class EpochRunner:
             self._check_batch(trainer, next(iter(inputs.values())).shape[0])
             pad = int(batch.pad or 0)
             state, outs = trainer.step(self._state(trainer, metric, labels), inputs, fixed,
-                                       m.next_lr(), pad, key)
+                                       m.next_lr(), pad=pad, key=key)
             labels = self._sync(trainer, state, metric)
             if trainer.metric is None:
                 m._exec._set_outputs(outs)

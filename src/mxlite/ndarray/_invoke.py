@@ -24,7 +24,7 @@ __all__ = ["invoke", "invoke_fn", "cached_jit"]
 _CACHE: dict = {}
 
 
-def _apply(opdef: OpDef, p: Params, platform: str, is_train: bool, args, aux, key):
+def _apply(args, aux, key, *, opdef: OpDef, p: Params, platform: str, is_train: bool):
     return opdef.apply(p, args, aux, platform=platform, is_train=is_train, key=key)
 
 
@@ -44,7 +44,7 @@ def _context(inputs: Sequence, ctx: Context | None) -> Context:
     return inputs[0]._ctx if inputs else current_context()
 
 
-def invoke(opdef: OpDef, p: Params, inputs: Sequence, aux: Sequence = (),
+def invoke(opdef: OpDef, p: Params, inputs: Sequence, aux: Sequence = (), *,
            ctx: Context | None = None, array_cls: type | None = None) -> list:
     """Run ``opdef`` on NDArray ``inputs``; aux NDArrays are updated in place.
 
@@ -60,7 +60,8 @@ def invoke(opdef: OpDef, p: Params, inputs: Sequence, aux: Sequence = (),
     fn = _CACHE.get(sig)
     if fn is None:
         _check(opdef, p, args, aux_vals)
-        fn = _CACHE[sig] = jax.jit(partial(_apply, opdef, p, ctx.platform, is_train))
+        fn = _CACHE[sig] = jax.jit(partial(_apply, opdef=opdef, p=p, platform=ctx.platform,
+                                           is_train=is_train))
     key = random.next_key() if opdef.needs_key else None
     if not inputs:
         with jax.default_device(ctx.jax_device):
@@ -72,8 +73,8 @@ def invoke(opdef: OpDef, p: Params, inputs: Sequence, aux: Sequence = (),
         n_args, n_aux = len(args), len(aux_vals)
 
         def pure(*xs):
-            outs, _ = _apply(opdef, p, ctx.platform, is_train, list(xs[:n_args]),
-                             list(xs[n_args:n_args + n_aux]), xs[-1])
+            outs, _ = _apply(list(xs[:n_args]), list(xs[n_args:n_args + n_aux]), xs[-1],
+                             opdef=opdef, p=p, platform=ctx.platform, is_train=is_train)
             return tuple(outs)
 
         autograd.record_op((opdef.name, p, is_train, ctx.platform), pure,

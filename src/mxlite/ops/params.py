@@ -83,7 +83,7 @@ def _literal(value: str) -> Any:
 
 
 class Int(Param):
-    def __init__(self, name: str, default: Any = REQUIRED, doc: str = "",
+    def __init__(self, name: str, default: Any = REQUIRED, doc: str = "", *,
                  lower: int | None = None, upper: int | None = None,
                  optional: bool = False) -> None:
         super().__init__(name, default, doc, optional)
@@ -110,7 +110,7 @@ class Int(Param):
 class Float(Param):
     kind = "a float"
 
-    def __init__(self, name: str, default: Any = REQUIRED, doc: str = "",
+    def __init__(self, name: str, default: Any = REQUIRED, doc: str = "", *,
                  lower: float | None = None, optional: bool = False,
                  upper: float | None = None) -> None:
         super().__init__(name, default, doc, optional)

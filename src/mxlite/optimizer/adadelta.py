@@ -44,7 +44,7 @@ class AdaDelta(Optimizer):
         self.rho, self.epsilon = rho, epsilon
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, t: jax.Array) -> tuple[jax.Array, dict]:
+              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
         grad = self._clip(self._rescale(g))
         tx = optax.scale_by_adadelta(rho=self.rho, eps=self.epsilon)
         delta, st = tx.update(grad, optax.ScaleByAdaDeltaState(

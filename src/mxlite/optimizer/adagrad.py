@@ -45,7 +45,7 @@ class AdaGrad(Optimizer):
         return out
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, t: jax.Array) -> tuple[jax.Array, dict]:
+              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
         grad = self._clip(self._rescale(g))
         tx = optax.scale_by_rss(initial_accumulator_value=0.0,
                                 eps=jnp.asarray(self.float_stable_eps, w.dtype))

@@ -60,7 +60,7 @@ class Adam(Optimizer):
         self.lazy_update = lazy_update
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, t: jax.Array) -> tuple[jax.Array, dict]:
+              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
         b1, b2 = jnp.asarray(self.beta1, w.dtype), jnp.asarray(self.beta2, w.dtype)
         grad = self._clip(self._plus_wd(self._rescale(g), w, wd))
         mean = b1 * slots["mean"] + (1 - b1) * grad

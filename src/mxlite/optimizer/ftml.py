@@ -46,7 +46,7 @@ class FTML(Optimizer):
         self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, t: jax.Array) -> tuple[jax.Array, dict]:
+              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
         b1, b2 = jnp.asarray(self.beta1, w.dtype), jnp.asarray(self.beta2, w.dtype)
         tf = t.astype(w.dtype)
         grad = self._clip(self._plus_wd(self._rescale(g), w, wd))

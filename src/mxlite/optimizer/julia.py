@@ -99,7 +99,7 @@ class JuliaSGD(_JuliaOptimizer):
     _slots = ("mom",)
     _hyper = ("momentum",)
 
-    def __init__(self, lr: float = 0.01, momentum: float = 0.0, grad_clip: float = 0.0,
+    def __init__(self, *, lr: float = 0.01, momentum: float = 0.0, grad_clip: float = 0.0,
                  weight_decay: float = 0.0001, lr_scheduler: Any = None,
                  momentum_scheduler: Any = None, **kwargs: Any) -> None:
         kwargs = _julia_kwargs("mx.SGD", grad_clip, momentum_scheduler, kwargs)
@@ -112,7 +112,7 @@ class JuliaSGD(_JuliaOptimizer):
         return self._slots if self.momentum > 0 else ()
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, t: jax.Array) -> tuple[jax.Array, dict]:
+              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
         grad = self._normalized_gradient(w, g, wd)
         if "mom" not in slots:
             return w + -lr * grad, {}
@@ -142,7 +142,7 @@ class JuliaADAM(_JuliaOptimizer):
     _slots = ("mt", "vt")
     _hyper = ("beta1", "beta2", "epsilon")
 
-    def __init__(self, lr: float = 0.001, grad_clip: float = 0.0,
+    def __init__(self, *, lr: float = 0.001, grad_clip: float = 0.0,
                  weight_decay: float = 0.00001, beta1: float = 0.9, beta2: float = 0.999,
                  epsilon: float = 1e-8, lr_scheduler: Any = None,
                  **kwargs: Any) -> None:
@@ -154,7 +154,7 @@ class JuliaADAM(_JuliaOptimizer):
         self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, t: jax.Array) -> tuple[jax.Array, dict]:
+              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
         b1, b2 = jnp.asarray(self.beta1, w.dtype), jnp.asarray(self.beta2, w.dtype)
         grad = self._normalized_gradient(w, g, wd)
         mt = (1 - b1) * grad + b1 * slots["mt"]

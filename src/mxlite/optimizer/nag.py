@@ -45,7 +45,7 @@ class NAG(Optimizer):
         return self._slots if self.momentum > 0 else ()
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, t: jax.Array) -> tuple[jax.Array, dict]:
+              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
         rescale = jnp.asarray(self.rescale_grad, w.dtype)
         if "mom" not in slots:  # MXNet calls sgd_update here
             step = lr * self._clip(rescale * g) if self._clipping() else (lr * rescale) * g

@@ -233,7 +233,7 @@ class Optimizer:
         return {name: jnp.zeros_like(w) for name in self._slot_names()}
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, t: jax.Array) -> tuple[jax.Array, dict]:
+              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
         """One update of one tensor: pure JAX, in ``w``'s dtype.
 
         ``lr`` and ``wd`` are 0-d arrays of ``w``'s dtype (multipliers
@@ -299,7 +299,7 @@ class Optimizer:
                             type(self).__name__)
         return self._init_slots(w)
 
-    def _step(self, w: jax.Array, g: jax.Array, slots: dict, lr: Any, wd: Any,
+    def _step(self, w: jax.Array, g: jax.Array, slots: dict, lr: Any, wd: Any, *,
               t: jax.Array) -> tuple[jax.Array, dict]:
         """Run ``_rule`` on ``w`` (or its float32 master copy) and cast back."""
         if _MASTER in slots:
@@ -307,10 +307,10 @@ class Optimizer:
             inner = {k: v for k, v in slots.items() if k != _MASTER}
             new, inner = self._rule(master, g.astype(master.dtype), inner,
                                     jnp.asarray(lr, master.dtype),
-                                    _as_constant(wd, master.dtype), t)
+                                    _as_constant(wd, master.dtype), t=t)
             return new.astype(w.dtype), {**inner, _MASTER: new}
         new, out = self._rule(w, g.astype(w.dtype), slots, jnp.asarray(lr, w.dtype),
-                              _as_constant(wd, w.dtype), t)
+                              _as_constant(wd, w.dtype), t=t)
         return new.astype(w.dtype), {k: v.astype(slots[k].dtype) for k, v in out.items()}
 
     def init_state(self, params: dict[str, jax.Array]) -> dict:
@@ -350,7 +350,7 @@ class Optimizer:
             wd_n = self.wd * self._mult(name, self.wd_mult, "wd_mult")
             lr_n = lr if lr_mult == 1.0 else lr * lr_mult
             new_params[name], new_slots[name] = self._step(
-                w, grads[name], state["slots"][name], lr_n, wd_n, t)
+                w, grads[name], state["slots"][name], lr_n, wd_n, t=t)
         return new_params, {"count": t, "slots": new_slots}
 
     # -- imperative MXNet API ------------------------------------------------
@@ -433,7 +433,7 @@ class Optimizer:
         t = jnp.int32(self._index_update_count[index])
         step = self._compiled_step()
         new_w, new_slots = step(weight._data, grad._data,
-                                {k: v._data for k, v in slots.items()}, lr, wd, t)
+                                {k: v._data for k, v in slots.items()}, lr, wd, t=t)
         weight._data = new_w
         for name, arr in slots.items():
             arr._data = new_slots[name]
@@ -544,7 +544,7 @@ def _accepted_names(cls: type) -> list[str] | None:
 
 
 def check_hyper(where: str, name: str, value: Any, lower: float,
-                upper: float | None = None, upper_open: bool = False) -> None:
+                upper: float | None = None, *, upper_open: bool = False) -> None:
     """Raise ParamError unless ``lower <= value`` (and ``value <(=) upper``)."""
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and value >= lower
     if ok and upper is not None:

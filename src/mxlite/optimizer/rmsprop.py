@@ -65,7 +65,7 @@ class RMSProp(Optimizer):
         return ("n", "g", "delta") if self.centered else ("n",)
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, t: jax.Array) -> tuple[jax.Array, dict]:
+              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
         decay = jnp.asarray(self.gamma1, w.dtype)
         eps = jnp.asarray(self.epsilon, w.dtype)
         grad = self._clip(self._plus_wd(self._rescale(g), w, wd))

@@ -61,7 +61,7 @@ class SGD(Optimizer):
         return self._slots if self.momentum > 0 else ()
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, t: jax.Array) -> tuple[jax.Array, dict]:
+              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
         rescale = jnp.asarray(self.rescale_grad, w.dtype)
         # NOTE: without clipping MXNet multiplies (lr*rescale_grad)*grad, with it
         # lr*clip(rescale_grad*grad): keep both orders for MXNet's exact floats.

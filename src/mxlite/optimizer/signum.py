@@ -49,7 +49,7 @@ class Signum(Optimizer):
         return self._slots if self.momentum > 0 else ()
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, t: jax.Array) -> tuple[jax.Array, dict]:
+              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
         if "mom" not in slots:
             return (1 - lr * wd) * w - lr * jnp.sign(g), {}
         mu = jnp.asarray(self.momentum, w.dtype)

@@ -29,7 +29,7 @@ def make_function(called: str) -> Callable:
     def function(*args: Any, name: str | None = None, attr: dict | None = None,
                  **kwargs: Any) -> Symbol:
         pos, named, params = split_inputs(opdef, args, kwargs, _is_symbol)
-        return create(called, pos, params, named, name, attr)
+        return create(called, pos, params, named=named, name=name, attr=attr)
 
     function.__name__ = called
     function.__qualname__ = called

@@ -162,7 +162,7 @@ def _parse_params(opdef: OpDef, params: dict, name: str, where: str):
                     f"({type(err).__name__}: {str(err)[:120]}).") from err
 
 
-def _read_operator(op_name: str, name: str, attrs: dict, inputs: list,
+def _read_operator(op_name: str, name: str, attrs: dict, inputs: list, *,
                    where: str, version: int) -> Node:
     if not has_op(op_name):
         raise _fail(f"{where}: unknown operator {_short(op_name)}.")
@@ -210,7 +210,7 @@ def _read_node(raw: Any, nodes: list[Node], position: int, version: int) -> Node
     inputs = _read_inputs(raw.get("inputs", []), nodes, where)
     if op_name == "null":
         return _read_variable(name, attrs, inputs, where)
-    return _read_operator(op_name, name, attrs, inputs, where, version)
+    return _read_operator(op_name, name, attrs, inputs, where=where, version=version)
 
 
 def _parse_text(text: Any) -> dict:

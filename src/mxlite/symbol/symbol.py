@@ -404,7 +404,7 @@ def Group(symbols: Sequence[Symbol]) -> Symbol:
     return Symbol(heads)
 
 
-def create(called: str, inputs: Sequence[Symbol | None], params: dict,
+def create(called: str, inputs: Sequence[Symbol | None], params: dict, *,
            named: dict | None = None, name: str | None = None,
            attr: dict | None = None) -> Symbol:
     """Create an operator node; missing inputs become variables ``<name>_<arg>``.

@@ -17,7 +17,7 @@ from ...base import ParamError, ShapeError
 from ..params import Bool, Enum, Int, Shape
 from ..registry import register_op
 from ..shape import conv_out
-from .im2col import patch_gemm
+from .im2col import Window, patch_gemm
 
 _LAYOUTS = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
 _AXES = {1: "(batch, channel, width)", 2: "(batch, channel, height, width)",
@@ -111,7 +111,7 @@ def _conv_swapped(p, xs, w, b=None):
         xs = jnp.pad(xs, [(0, 0), (0, 0)] + [(q, q) for q in pad])
     out = tuple(conv_out(n, k, s, 0, d)
                 for n, k, s, d in zip(xs.shape[2:], kernel, stride, dilate))
-    y = patch_gemm(xs, w, kernel, stride, dilate, out, p.num_group)
+    y = patch_gemm(xs, w, Window(kernel, stride, dilate, out), p.num_group)
     return y if b is None else y + b.reshape((-1,) + (1,) * (y.ndim - 1))
 
 

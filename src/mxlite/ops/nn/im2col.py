@@ -11,34 +11,45 @@ from __future__ import annotations
 import functools
 import itertools
 from math import prod
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 from jax import lax
 
-__all__ = ["patch_gemm"]
+__all__ = ["Window", "patch_gemm"]
 
 
-def patch_gemm(xs, w, kernel, stride, dilate, out, groups):
+class Window(NamedTuple):
+    """A convolution's geometry over the spatial axes (tuples, one entry per axis)."""
+
+    kernel: tuple
+    stride: tuple
+    dilate: tuple
+    out: tuple
+
+
+def patch_gemm(xs, w, window: Window, groups: int):
     """(C, N, *S) padded input and (F, C/groups, *kernel) weight -> (F, N, *out)."""
     f, n = w.shape[0], xs.shape[1]
     parts = _BATCH_PARTS if n % _BATCH_PARTS == 0 and n >= 16 * _BATCH_PARTS else 1
     m = n // parts
-    ys = [_gemm(w, _im2col(xs[:, i * m:(i + 1) * m], kernel, stride, dilate, out), groups)
-          for i in range(parts)]
-    return jnp.concatenate([v.reshape(f, m, -1) for v in ys], axis=1).reshape(f, n, *out)
+    ys = [_gemm(w, _im2col(xs[:, i * m:(i + 1) * m], window), groups) for i in range(parts)]
+    return jnp.concatenate([v.reshape(f, m, -1) for v in ys],
+                           axis=1).reshape(f, n, *window.out)
 
 
-def _taps(kernel, stride, dilate, out):
-    """Per kernel offset, the (start, limit, stride) of its strided slice."""
+def _taps(window: Window):
+    """Per kernel offset, the (start, limit) of its strided slice."""
+    kernel, stride, dilate, out = window
     for offset in itertools.product(*(range(k) for k in kernel)):
         start = [o * d for o, d in zip(offset, dilate)]
         limit = [a + (m - 1) * s + 1 for a, m, s in zip(start, out, stride)]
         yield start, limit
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(1, 2, 3, 4))
-def _im2col(xs, kernel, stride, dilate, out):
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
+def _im2col(xs, window: Window):
     """(C, N, *S) padded input -> (C * prod(kernel), N * prod(out)) patch matrix.
 
     Rows are ordered (channel, kernel offset) like MXNet's weight; columns
@@ -51,16 +62,16 @@ def _im2col(xs, kernel, stride, dilate, out):
     # Materialize the input once: otherwise XLA fuses its producer (a pooling
     # max, a gather) into each of the prod(kernel) slices and recomputes it.
     xs = lax.optimization_barrier(xs)
-    cols = [lax.slice(xs, (0, 0, *a), (c, n, *b), (1, 1, *stride))
-            for a, b in _taps(kernel, stride, dilate, out)]
-    return jnp.stack(cols, axis=1).reshape(c * prod(kernel), n * prod(out))
+    cols = [lax.slice(xs, (0, 0, *a), (c, n, *b), (1, 1, *window.stride))
+            for a, b in _taps(window)]
+    return jnp.stack(cols, axis=1).reshape(c * prod(window.kernel), n * prod(window.out))
 
 
-def _im2col_fwd(xs, kernel, stride, dilate, out):
-    return _im2col(xs, kernel, stride, dilate, out), xs.shape
+def _im2col_fwd(xs, window: Window):
+    return _im2col(xs, window), xs.shape
 
 
-def _col2im(kernel, stride, dilate, out, shape, g):
+def _col2im(window: Window, shape, g):
     """Sum each patch entry back onto its input cell, one spatial axis at a time.
 
     ``g`` (C * prod(kernel), N * prod(out)) -> (C, N, *S). Stage ``a`` adds
@@ -69,6 +80,7 @@ def _col2im(kernel, stride, dilate, out, shape, g):
     XLA from fusing the stages back into one ``prod(kernel)``-way sum per cell.
     Each term is a whole (C, N, ...) block, so every pad reads contiguous rows.
     """
+    kernel, stride, dilate, out = window
     nd = len(kernel)
     d = g.reshape(shape[0], *kernel, shape[1], *out)
     for a in reversed(range(nd)):

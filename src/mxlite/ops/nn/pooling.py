@@ -102,8 +102,9 @@ def _infer_shape(p, in_shapes):
     return in_shapes, [_out_shape(p, data)], []
 
 
-def _divisor(p, shape, out, axes, kernel, stride, pad):
+def _divisor(p, shape, out, geometry):
     """MXNet's avg divisor per output cell, broadcastable against the output."""
+    axes, kernel, stride, pad = geometry
     count = np.ones([1] * len(shape))
     for a, k, s, q in zip(axes, kernel, stride, pad):
         start = np.arange(out[a]) * s - q
@@ -116,9 +117,10 @@ def _divisor(p, shape, out, axes, kernel, stride, pad):
     return count
 
 
-def _tiles(p, x, axes, kernel, stride, pad, out) -> bool:
+def _tiles(p, x, geometry, out) -> bool:
     """Whether max pooling here is a max over disjoint tiles (kernel == stride,
     no padding, every window inside the input), as in LeNet."""
+    axes, kernel, stride, pad = geometry
     return (p.pool_type == "max" and jnp.issubdtype(x.dtype, jnp.floating)
             and tuple(kernel) == tuple(stride) and not any(pad)
             and all(out[a] * k <= x.shape[a] for a, k in zip(axes, kernel)))
@@ -176,9 +178,10 @@ _max_tiles.defvjp(_max_tiles_fwd, _max_tiles_bwd)
 
 def _lower(p, x):
     _check_params(p)
-    axes, kernel, stride, pad = _geometry(p, x.shape)
+    geometry = _geometry(p, x.shape)
+    axes, kernel, stride, pad = geometry
     out = _out_shape(p, x.shape)
-    if _tiles(p, x, axes, kernel, stride, pad, out):
+    if _tiles(p, x, geometry, out):
         crop = [slice(None)] * x.ndim
         for a, k in zip(axes, kernel):
             crop[a] = slice(0, out[a] * k)
@@ -201,7 +204,7 @@ def _lower(p, x):
         return _lp_root(pool(x ** p.p_value, 0, lax.add), p.p_value)
     y = pool(x, 0, lax.add)
     if p.pool_type == "avg":
-        div = jnp.asarray(_divisor(p, x.shape, out, axes, kernel, stride, pad), y.dtype)
+        div = jnp.asarray(_divisor(p, x.shape, out, geometry), y.dtype)
         y = y / div if jnp.issubdtype(y.dtype, jnp.inexact) else y // div
     return y
 

@@ -190,7 +190,8 @@ class TrainStep:
             raise ValueError(f"TrainStep.steps: need 0 <= start <= stop <= {n}; "
                              f"got start={start}, stop={stop}.")
         idx = jnp.asarray(stretch.idx, jnp.int32)
-        lrs, pads = jnp.asarray(stretch.lrs, jnp.float32), jnp.asarray(stretch.pads, jnp.int32)
+        lrs = jnp.asarray(stretch.lrs, jnp.float32)
+        pads = jnp.asarray(stretch.pads, jnp.int32)
         if platform_of(next(iter(idx.devices()))) != "cpu":
             whole = Stretch(idx[start:stop], lrs[start:stop], pads[start:stop],
                             jnp.int32(0), jnp.int32(stop - start))

@@ -58,8 +58,8 @@ def _epoch(mod, metric, trainer, batches: int, batch: int) -> tuple:
                "softmax_label": jnp.asarray(rng.integers(0, 10, n).astype(np.float32))}
     idx = jnp.asarray(rng.permutation(n).reshape(batches, batch).astype(np.int32))
     state = mod._runner._state(trainer, metric, None)
-    stretch = Stretch(idx, jnp.full(batches, 0.1, jnp.float32), jnp.zeros(batches, jnp.int32),
-                      jnp.int32(0), jnp.int32(batches))
+    lrs, pads = jnp.full(batches, 0.1, jnp.float32), jnp.zeros(batches, jnp.int32)
+    stretch = Stretch(idx, lrs, pads, jnp.int32(0), jnp.int32(batches))
     return state, sources, {}, stretch, None
 
 

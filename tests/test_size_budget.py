@@ -78,6 +78,8 @@ def _functions(tree: ast.AST, prefix: str = ""):
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             yield prefix + node.name, node
             yield from _functions(node, f"{prefix}{node.name}.<locals>.")
+        else:  # functions under an if, try or with
+            yield from _functions(node, prefix)
 
 
 def _function_problems(path: Path, tree: ast.AST) -> list[str]:

@@ -28,7 +28,7 @@ _RUN = textwrap.dedent("""
     compiled = cache.compiled
 
     def watched(key, *args, **kwargs):
-        current[:] = [key]
+        current[:] = [key[0] if isinstance(key, tuple) else key]  # (kind, structure)
         try:
             return compiled(key, *args, **kwargs)
         finally:

@@ -50,7 +50,8 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if unknown := [w for w in args.workloads if w not in _common.WORKLOADS]:
         p.error(f"unknown workload(s) {unknown}; choose from {list(_common.WORKLOADS)}")
     on_device = [c.name for c in CONTENDERS if args.device == "cpu" or c.gpu]
-    args.names = args.contenders.split(",") if args.contenders else on_device
+    args.names = (args.contenders.split(",") if args.contenders
+                  else [c.name for c in CONTENDERS if c.default and c.name in on_device])
     if unknown := [n for n in args.names if n not in BY_NAME]:
         p.error(f"unknown contender(s) {unknown}; choose from {list(BY_NAME)}")
     if off := [n for n in args.names if n not in on_device]:
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     host = machine.describe(args.cpu_list, gpu_lines)
     with tempfile.TemporaryDirectory(prefix="mxlite-bench-") as tmp:  # mode 0700
         caches = {name: os.path.join(tmp, name)
-                  for name in ("mxlite", "torchinductor", "triton")}
+                  for name in ("mxlite", "mxlite-base", "torchinductor", "triton")}
         for path in caches.values():
             os.mkdir(path, 0o700)
         runs = _run_all(args, pin, caches)

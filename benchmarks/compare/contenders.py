@@ -23,6 +23,7 @@ class Contender:
     imports: str  # what the interpreter must import for the run to make sense
     gpu: bool = False  # takes part with --device gpu
     lenet_only: bool = False
+    default: bool = True  # runs when --contenders is not given
 
     @property
     def script(self) -> Path:
@@ -38,6 +39,9 @@ CONTENDERS: tuple[Contender, ...] = (
     Contender("jax-optax", "jax", "default", "jax, optax", gpu=True),
     Contender("mxnet", "mxnet", "default", "mxnet"),
     Contender("chainer", "chainer", "default", "chainer"),
+    # mxlite at another checkout (MXLITE_BENCH_BASE_SRC=<checkout>/src): the
+    # before/after of a refactor, side by side in one run.
+    Contender("mxlite-base", "mxlite", "default", "mxlite", gpu=True, default=False),
 )
 BY_NAME = {c.name: c for c in CONTENDERS}
 
@@ -73,8 +77,11 @@ def run_env(base: dict[str, str], contender: Contender, threads: int,
     env = {k: v for k, v in base.items() if k != "PYTHONPATH"}
     env.update({var: str(threads) for var in THREAD_VARS})
     if contender.peer == "mxlite":
-        env["PYTHONPATH"] = str(REPO / "src")
-        env["MXLITE_COMPILATION_CACHE"] = caches["mxlite"]
+        src = str(REPO / "src")
+        if contender.name == "mxlite-base":
+            src = base.get("MXLITE_BENCH_BASE_SRC") or src
+        env["PYTHONPATH"] = src
+        env["MXLITE_COMPILATION_CACHE"] = caches[contender.name]
     elif contender.peer == "torch":
         env["TORCHINDUCTOR_CACHE_DIR"] = caches["torchinductor"]
         env["TRITON_CACHE_DIR"] = caches["triton"]

@@ -1,8 +1,12 @@
 """Learning-rate schedules, MXNet 1.9.1's ``mx.lr_scheduler``.
 
-A scheduler maps the update count to a learning rate: ``sched(num_update)``.
-The optimizer asks it once per step on the host and passes the value into the
-compiled step as an argument, so a schedule never recompiles anything.
+A scheduler maps the update count to a learning rate: ``sched(num_update)``
+on the host, and ``sched.traced(values, t)`` inside a compiled training step,
+where the rate of update ``t`` is computed from the step counter (the
+schedule's numbers are traced inputs, ``sched.traced_values()``, so changing
+``base_lr`` never recompiles and never meets a stale program). A scheduler a
+user writes with only ``__call__`` is asked on the host instead, once per
+update, and its rates are passed down into the step.
 
 Differences from MXNet 1.9.1 (each on purpose):
 
@@ -37,6 +41,10 @@ import itertools
 import logging
 import math
 import numbers
+from collections.abc import Hashable
+
+import jax
+import jax.numpy as jnp
 
 from .base import ParamError
 
@@ -50,6 +58,8 @@ __all__ = [
 ]
 
 _WARMUP_MODES = ("linear", "constant")
+
+logger = logging.getLogger("mxlite.lr_scheduler")
 
 
 def _check_int(where: str, name: str, value: object, lower: int) -> int:
@@ -114,16 +124,47 @@ class LRScheduler:
         """
         raise NotImplementedError("LRScheduler subclasses must define __call__")
 
+    # -- the traced form ------------------------------------------------------
+    def traceable(self) -> bool:
+        """Whether :meth:`traced` computes what ``__call__`` does (False for a
+        subclass that overrides ``__call__`` only)."""
+        owner = next(k for k in type(self).__mro__ if "traced" in k.__dict__)
+        return owner is not LRScheduler and type(self).__call__ is owner.__call__
+
+    def traced_values(self) -> dict[str, float]:
+        """The schedule's numbers, passed into a compiled step as traced inputs."""
+        return {"base_lr": float(self.base_lr),
+                "warmup_begin_lr": float(self.warmup_begin_lr)}
+
+    def structure(self) -> Hashable:
+        """What a compiled step depends on beyond :meth:`traced_values`."""
+        return (type(self).__qualname__, self.warmup_mode, self.warmup_steps)
+
+    def traced(self, v: dict, t: jax.Array) -> jax.Array:
+        """The rate of update ``t`` (int array) from ``v``, inside a trace."""
+        raise NotImplementedError(f"{type(self).__name__} has no traced form")
+
+    def _with_warmup(self, v: dict, t: jax.Array, after: jax.Array) -> jax.Array:
+        """``after``, or MXNet's warm-up rate while ``t < warmup_steps``."""
+        if not self.warmup_steps:
+            return after
+        if self.warmup_mode == "constant":
+            warm = v["warmup_begin_lr"]
+        else:
+            warm = v["warmup_begin_lr"] + (v["base_lr"] - v["warmup_begin_lr"]) * t.astype(
+                after.dtype) / float(self.warmup_steps)
+        return jnp.where(t < self.warmup_steps, warm, after)
+
     def _log_stage(self, stage: int, num_update: int, lr: float, final: bool) -> None:
         """Log MXNet's 'Change learning rate' line once per new stage reached."""
         if stage <= self._logged_stage:
             return
         self._logged_stage = stage
         if final:
-            logging.info("Update[%d]: now learning rate arrived at %0.5e, will not "
+            logger.info("Update[%d]: now learning rate arrived at %0.5e, will not "
                          "change in the future", num_update, lr)
         else:
-            logging.info("Update[%d]: Change learning rate to %0.5e", num_update, lr)
+            logger.info("Update[%d]: Change learning rate to %0.5e", num_update, lr)
 
 
 def _decay(lr: float, factor: float, times: int, floor: float | None) -> tuple[
@@ -185,6 +226,19 @@ class FactorScheduler(LRScheduler):
         if times:
             self._log_stage(times, num_update, lr, floored)
         return lr
+
+    def traced_values(self) -> dict[str, float]:
+        return {**super().traced_values(), "factor": float(self.factor),
+                "stop_factor_lr": float(self.stop_factor_lr)}
+
+    def structure(self) -> Hashable:
+        return (*super().structure(), self.step)
+
+    def traced(self, v: dict, t: jax.Array) -> jax.Array:
+        times = jnp.maximum(0, (t + self.step - 1) // self.step - 1)
+        lr = v["base_lr"] * v["factor"] ** times.astype(v["base_lr"].dtype)
+        floored = jnp.where(lr < v["stop_factor_lr"], v["stop_factor_lr"], lr)
+        return self._with_warmup(v, t, jnp.where(times > 0, floored, v["base_lr"]))
 
     def _decayed(self, times: int) -> tuple[float, bool]:
         """The rate after ``times`` decays, resuming from the last answer.
@@ -251,6 +305,17 @@ class MultiFactorScheduler(LRScheduler):
             self._log_stage(times, num_update, lr, False)
         return lr
 
+    def traced_values(self) -> dict[str, float]:
+        return {**super().traced_values(), "factor": float(self.factor)}
+
+    def structure(self) -> Hashable:
+        return (*super().structure(), tuple(self.step))
+
+    def traced(self, v: dict, t: jax.Array) -> jax.Array:
+        times = sum((t > s).astype(jnp.int32) for s in self.step)
+        lr = v["base_lr"] * v["factor"] ** times.astype(v["base_lr"].dtype)
+        return self._with_warmup(v, t, lr)
+
 
 class _DecayToFinal(LRScheduler):
     """Shared checks of the schedules that decay to ``final_lr`` at ``max_update``."""
@@ -275,6 +340,19 @@ class _DecayToFinal(LRScheduler):
     @property
     def max_steps(self) -> int:
         return self.max_update - self.warmup_steps
+
+    def traced_values(self) -> dict[str, float]:
+        return {**super().traced_values(), "final_lr": float(self.final_lr)}
+
+    def structure(self) -> Hashable:
+        return (*super().structure(), self.max_update)
+
+    def _progress(self, v: dict, t: jax.Array) -> jax.Array:
+        return (t - self.warmup_steps).astype(v["base_lr"].dtype) / float(self.max_steps)
+
+    def _decay_to_final(self, v: dict, t: jax.Array, decayed: jax.Array) -> jax.Array:
+        lr = jnp.where(t > self.max_update, v["final_lr"], decayed)
+        return self._with_warmup(v, t, lr)
 
 
 class PolyScheduler(_DecayToFinal):
@@ -306,6 +384,14 @@ class PolyScheduler(_DecayToFinal):
         return self.final_lr + (self.base_lr - self.final_lr) * pow(
             1 - progress, self.power)
 
+    def traced_values(self) -> dict[str, float]:
+        return {**super().traced_values(), "power": float(self.power)}
+
+    def traced(self, v: dict, t: jax.Array) -> jax.Array:
+        p = jnp.minimum(self._progress(v, t), 1.0)
+        decayed = v["final_lr"] + (v["base_lr"] - v["final_lr"]) * (1 - p) ** v["power"]
+        return self._decay_to_final(v, t, decayed)
+
 
 class CosineScheduler(_DecayToFinal):
     """Cosine decay: ``final_lr + (base_lr - final_lr) * (1 + cos(pi * p)) / 2``.
@@ -334,6 +420,12 @@ class CosineScheduler(_DecayToFinal):
         # MXNet's operation order, for MXNet's exact floats.
         return self.final_lr + (self.base_lr - self.final_lr) * (
             1 + math.cos(math.pi * (num_update - self.warmup_steps) / self.max_steps)) / 2
+
+    def traced(self, v: dict, t: jax.Array) -> jax.Array:
+        angle = math.pi * (t - self.warmup_steps).astype(v["base_lr"].dtype)
+        decayed = v["final_lr"] + (v["base_lr"] - v["final_lr"]) * (
+            1 + jnp.cos(angle / float(self.max_steps))) / 2
+        return self._decay_to_final(v, t, decayed)
 
 
 class InvScheduler(LRScheduler):
@@ -365,3 +457,10 @@ class InvScheduler(LRScheduler):
         if num_update < self.warmup_steps:
             return self.get_warmup_lr(num_update)
         return self.base_lr * (1.0 + self.gamma * num_update) ** (-self.power)
+
+    def traced_values(self) -> dict[str, float]:
+        return {**super().traced_values(), "gamma": self.gamma, "power": self.power}
+
+    def traced(self, v: dict, t: jax.Array) -> jax.Array:
+        n = t.astype(v["base_lr"].dtype)
+        return self._with_warmup(v, t, v["base_lr"] * (1.0 + v["gamma"] * n) ** (-v["power"]))

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import mxlite as mx
-from mxlite import train_step
 from mxlite.executor import cache
-from mxlite.train_step import Stretch
+from mxlite.training import Stretch
+from mxlite.training import step as train_step
 
 from .helpers import dataset, tiny
 
@@ -75,9 +75,9 @@ def test_steps_rejects_a_stretch_outside_the_epoch():
     mod.bind(it.provide_data, it.provide_label)
     mod.init_params()
     mod.init_optimizer()
-    trainer = mod._runner._trainer_for(mx.metric.create("acc"))
+    trainer = mod._trainer_for(mx.metric.create("acc"))
     with pytest.raises(ValueError, match=r"need 0 <= start <= stop <= 2; got start=1, stop=3"):
-        trainer.steps({}, {}, {}, Stretch(np.zeros((2, 10)), [0.1, 0.1], [0, 0], 1, 3))
+        trainer.steps(mod._state_now(), {}, {}, Stretch(np.zeros((2, 10)), [0, 0], 1, 3))
 
 
 

@@ -9,7 +9,6 @@ the very same program runs here and must train like the CPU path.
 
 from __future__ import annotations
 
-import copy
 import re
 
 import jax
@@ -19,7 +18,7 @@ from jax import export
 
 import mxlite as mx
 from mxlite.executor.compiler import graph_function
-from mxlite.train_step import Stretch
+from mxlite.training import GraphProgram, Stretch, TrainStep
 
 
 def _lenet(filters: tuple[int, int], hidden: int) -> mx.sym.Symbol:
@@ -43,10 +42,10 @@ def _trainers(symbol: mx.sym.Symbol, batch: int):
     mod.init_optimizer(optimizer="sgd", optimizer_params={"learning_rate": 0.1,
                                                           "momentum": 0.9})
     metric = mx.metric.create("acc")
-    cpu = mod._runner._trainer_for(metric)
-    gpu = copy.copy(cpu)
-    gpu.graph = graph_function(symbol._heads, "gpu")
-    gpu._compiled = {}
+    cpu = mod._trainer_for(metric)
+    fields = {k: getattr(cpu.program, k) for k in GraphProgram.__dataclass_fields__}
+    program = GraphProgram(**{**fields, "graph": graph_function(symbol._heads, "gpu")})
+    gpu = TrainStep(program, cpu.optimizer, metric=cpu.metric)
     return mod, metric, cpu, gpu
 
 
@@ -57,10 +56,10 @@ def _epoch(mod, metric, trainer, batches: int, batch: int) -> tuple:
     sources = {"data": jnp.asarray(rng.random((n, 1, 28, 28), np.float32)),
                "softmax_label": jnp.asarray(rng.integers(0, 10, n).astype(np.float32))}
     idx = jnp.asarray(rng.permutation(n).reshape(batches, batch).astype(np.int32))
-    state = mod._runner._state(trainer, metric, None)
-    lrs, pads = jnp.full(batches, 0.1, jnp.float32), jnp.zeros(batches, jnp.int32)
-    stretch = Stretch(idx, lrs, pads, jnp.int32(0), jnp.int32(batches))
-    return state, sources, {}, stretch, None
+    state = mod._state_now()._replace(metric=metric.get_state())
+    pads = jnp.zeros(batches, jnp.int32)
+    stretch = Stretch(idx, pads, jnp.int32(0), jnp.int32(batches))
+    return state, sources, {}, trainer.hyper(), stretch
 
 
 def _ops(exported: export.Exported) -> list[str]:
@@ -87,11 +86,12 @@ def test_the_gpu_program_run_on_the_cpu_trains_like_the_cpu_path():
     args = _epoch(mod, metric, gpu, 3, 8)
     program = export.export(jax.jit(gpu._scan), platforms=("cpu", "cuda"))(*args)
     assert program.platforms == ("cpu", "cuda")
-    before = np.asarray(args[0]["params"]["conv1_weight"])
+    before = np.asarray(args[0].params["conv1_weight"])
     ran = program.call(*args)
-    expected = cpu.steps(*args)  # donates the state
-    assert int(ran["step"]) == int(expected["step"]) == 3
-    for name, value in expected["params"].items():
-        np.testing.assert_allclose(ran["params"][name], value, rtol=2e-5, atol=2e-6,
+    state, sources, fixed, _, stretch = args
+    expected = cpu.steps(state, sources, fixed, stretch)  # donates the state
+    assert int(ran.step) == int(expected.step) == 3
+    for name, value in expected.params.items():
+        np.testing.assert_allclose(ran.params[name], value, rtol=2e-5, atol=2e-6,
                                    err_msg=name)
-    assert not np.allclose(ran["params"]["conv1_weight"], before)
+    assert not np.allclose(ran.params["conv1_weight"], before)

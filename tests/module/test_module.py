@@ -641,7 +641,7 @@ _TWO_DEVICES = textwrap.dedent("""
         out[name + "_on"] = str(mod.get_params()[0]["fc1_weight"].context)
         out[name] = {k: v.asnumpy().tolist() for k, v in mod.get_params()[0].items()}
         # How many devices the compiled training step split each batch over.
-        sharding = mod._runner._trainer.batch_sharding
+        sharding = mod._trainer.batch_sharding
         out[name + "_devices"] = 1 if sharding is None else sharding.mesh.devices.size
     print(json.dumps(out))
 """)

@@ -1,9 +1,12 @@
 """Module: a Symbol, its parameters, an optimizer, trained by compiled steps.
 
 The intermediate API (bind, init_params, init_optimizer, forward, backward,
-update, update_metric) is MXNet's and runs through an Executor. ``fit`` takes
-the fast path in ``epoch_runner``: one compiled call does forward, backward,
-update and metric for many batches gathered on the device.
+update, update_metric) is MXNet's and runs through an Executor. ``fit``
+hands the Symbol to the training package as a Program (``program.py``) and
+holds the :class:`~mxlite.training.TrainState` between calls: one compiled
+call does forward, backward, update and metric for many batches gathered on
+the device. The Module reads the state at the loop's sync points
+(``on_sync``); the loop never reads the Module.
 """
 
 from __future__ import annotations
@@ -14,20 +17,21 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import checkpoint
+from .. import checkpoint, random
 from .. import initializer as init_mod
 from .. import optimizer as opt_mod
 from ..base import MXNetError, ParamError, ShapeError
 from ..context import Context, cpu
-from ..executor import cache
 from ..io import DataBatch, DataDesc
 from ..ndarray import NDArray, load
 from ..ndarray.ndarray import to_jax
+from ..training import EpochLoop, OnDevice, TrainState, TrainStep, batch_sharding
 from .base_module import BaseModule, as_list
-from .epoch_runner import EpochRunner, OnDevice
+from .program import symbol_program
 
 __all__ = ["Module"]
 
@@ -86,11 +90,12 @@ class Module(BaseModule):
         self._aux_names = symbol.list_auxiliary_states()
         self._exec = None
         self._optimizer = None
-        self._opt_state = None
-        self._num_update = 0
+        self._train_state: TrainState | None = None  # opt state, step, key
+        self._step_count = 0  # the state's step counter, known on the host
         self._last_pad = 0
-        self._compiled: dict = {}
-        self._runner = EpochRunner(self)
+        self._trainer: TrainStep | None = None  # the one used last
+        self._trainers: dict = {}  # by what the device metric computes
+        self._built_for: tuple = ()
         self._data_shapes: dict = {}
         self._label_shapes: dict = {}
         self._preloaded: tuple | None = None
@@ -281,8 +286,11 @@ class Module(BaseModule):
                                 "num_workers (%s vs. %s). Is this intended?",
                                 optimizer.rescale_grad, 1.0 / batch_size)
         self._optimizer = optimizer
-        self._opt_state = optimizer.init_state(self._param_arrays())
-        self._num_update = getattr(optimizer, "begin_num_update", 0)
+        self._step_count = getattr(optimizer, "begin_num_update", 0)
+        trainer = self._trainer_for(None)
+        key = random.next_key() if trainer.program.uses_key else None
+        self._train_state = trainer.new_state(self._param_arrays(), self._aux_arrays(),
+                                              step=self._step_count, key=key)
         self.optimizer_initialized = True
         if self._preload_states is not None:
             self.load_optimizer_states(self._preload_states)
@@ -291,11 +299,15 @@ class Module(BaseModule):
     def borrow_optimizer(self, shared_module: Module) -> None:
         """Use another module's optimizer (and its state)."""
         self._optimizer = shared_module._optimizer
-        self._opt_state = shared_module._opt_state
+        self._train_state = shared_module._train_state
+        self._step_count = shared_module._step_count
         self.optimizer_initialized = True
 
     def _param_arrays(self) -> dict:
         return {n: self._exec.arg_dict[n]._data for n in self._trainable()}
+
+    def _aux_arrays(self) -> dict:
+        return {n: self._exec.aux_dict[n]._data for n in self._aux_names}
 
     def _trainable(self) -> list[str]:
         return [n for n in self._param_names if n not in self._fixed_param_names]
@@ -307,13 +319,59 @@ class Module(BaseModule):
             if name in self._exec.aux_dict:
                 self._exec.aux_dict[name]._data = value
 
-    def next_lr(self) -> float:
-        """Advance the update count and return its scheduled learning rate."""
-        self._num_update += 1
-        self._optimizer.num_update = self._num_update
-        return float(self._optimizer.lr_at(self._num_update))
+    # -- the training package ------------------------------------------------
+    def _trainer_for(self, metric: Any) -> TrainStep:
+        """The compiled steps for this symbol, optimizer and metric (reused)."""
+        device_metric = metric if getattr(metric, "device_capable", False) else None
+        # Keyed on the symbol, not the executor's graph function: validation
+        # reshapes the executor, which must not recompile the training step. And
+        # on what the metric computes, not the object: fit(eval_metric='acc')
+        # makes a new Accuracy every call.
+        metric_key = None if device_metric is None else device_metric.device_key
+        owner = (self._optimizer, self._symbol, self._context[0])
+        if owner != self._built_for:
+            self._trainers, self._built_for = {}, owner
+        trainer = self._trainers.get(metric_key)
+        if trainer is None:
+            program = symbol_program(
+                self._symbol, self._exec._graph, param_names=self._trainable(),
+                data_names=self._data_names, label_names=self._label_names,
+                shapes={**self._data_shapes, **self._label_shapes})
+            trainer = self._trainers[metric_key] = TrainStep(
+                program, self._optimizer, batch_sharding=batch_sharding(self._context))
+        self._trainer = trainer
+        self._trainer.metric = device_metric
+        return self._trainer
 
-    # -- computation ----------------------------------------------------------
+    def _state_now(self) -> TrainState:
+        """The held state with the executor's parameters (a user may have set them)."""
+        return self._train_state._replace(params=self._param_arrays(),
+                                          aux=self._aux_arrays())
+
+    def on_sync(self, state: TrainState) -> None:
+        """Training loop callback: keep the state, write parameters back."""
+        self._train_state = state
+        params, aux = state.params, state.aux
+        if self._trainer.batch_sharding is not None:  # the executor runs on one device
+            params, aux = jax.device_put((params, aux), self._context[0].jax_device)
+        self._write_params(params, aux)
+
+    def batch_inputs(self, batch: Any) -> dict:
+        """Training loop callback: a DataBatch's arrays by input name."""
+        return {k: v._data for k, v in self._batch_inputs(batch, True).items()}
+
+    def host_metric(self, metric: Any, outs: list, pad: int, batch: Any) -> None:
+        """Training loop callback: a metric that runs on the host."""
+        self._exec._set_outputs(outs)
+        self._last_pad = pad
+        self.update_metric(metric, batch.label)
+
+    @property
+    def _num_update(self) -> int:
+        """MXNet's update count: the training state's step counter."""
+        return self._step_count
+
+        # -- computation ----------------------------------------------------------
     def forward(self, data_batch: Any, is_train: bool | None = None) -> None:
         """Run the executor on a batch (rebinding if the batch shape changed).
 
@@ -412,14 +470,17 @@ class Module(BaseModule):
     def update(self) -> None:
         """Apply the optimizer to the gradients of the last backward (compiled)."""
         self._require(binded=True, params=True, optimizer=True, what="update")
-        params = self._param_arrays()
-        grads = {n: self._exec.grad_dict[n]._data for n in params}
-        lr = jnp.float32(self.next_lr())
+        trainer = self._trainer_for(None)
+        grads = {n: self._exec.grad_dict[n]._data for n in trainer.program.param_names}
+        self._step_count += 1
         opt = self._optimizer
-        update = cache.compiled("update", lambda: opt.apply, params, grads,
-                                self._opt_state, lr, store=self._compiled)
-        new_params, self._opt_state = update(params, grads, self._opt_state, lr)
-        self._write_params(new_params)
+        opt.num_update = self._step_count
+        sched = opt.lr_scheduler
+        lr = opt.lr_at(self._step_count) if sched is not None else None
+        if sched is not None and sched.traceable():
+            lr = None  # asked above for MXNet's log line; the step computes it
+        self._train_state = trainer.apply_gradients(self._state_now(), grads, lr=lr)
+        self._write_params(self._train_state.params)
 
     def update_metric(self, eval_metric: Any, labels: Any, pre_sliced: bool = False) -> None:
         """Accumulate ``eval_metric`` on the last outputs (padded rows excluded).
@@ -462,7 +523,14 @@ class Module(BaseModule):
         self._require_training("fit")
         if getattr(train_data, "device_epoch", None) is not None:
             train_data = OnDevice(train_data, self._context[0], self._placed)
-        self._runner.run(epoch, train_data, metric, callbacks)
+        loop = EpochLoop(self._trainer_for(metric), self)
+        loop.start(self._state_now(), self._step_count)
+        try:
+            loop.run(epoch, train_data, metric, callbacks, where="Module.fit",
+                     fixed={n: self._exec.arg_dict[n]._data
+                            for n in self._fixed_param_names})
+        finally:
+            self._step_count = loop.step_count
 
     # -- checkpoints ----------------------------------------------------------
     def save_params(self, fname: str) -> None:
@@ -504,10 +572,12 @@ class Module(BaseModule):
     def save_optimizer_states(self, fname: str) -> None:
         """Write the optimizer state (no pickle) atomically."""
         self._require(optimizer=True, what="save_optimizer_states")
-        checkpoint.save_states(fname, self._opt_state, self._num_update)
+        checkpoint.save_states(fname, self._train_state.opt, self._step_count)
 
     def load_optimizer_states(self, fname: str) -> None:
         """Read a state file written by :meth:`save_optimizer_states`."""
         self._require(optimizer=True, what="load_optimizer_states")
-        self._opt_state, self._num_update = checkpoint.load_states(fname, self._opt_state)
-        self._optimizer.num_update = self._num_update
+        opt, self._step_count = checkpoint.load_states(fname, self._train_state.opt)
+        self._train_state = self._train_state._replace(
+            opt=opt, step=jax.numpy.asarray(self._step_count, jax.numpy.int32))
+        self._optimizer.num_update = self._step_count

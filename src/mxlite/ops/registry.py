@@ -69,6 +69,10 @@ class OpDef:
     hidden: bool = False
     extra: dict = field(default_factory=dict)
     channel_swap: Callable[[Params, str], tuple[Callable, bool] | None] | None = None
+    #: For a loss whose input is a class label: ``label_input(params) ->
+    #: (input index, ignored value or None)``, or None when the label is not
+    #: a class index under these params. Training tracks such labels' range.
+    label_input: Callable[[Params], tuple[int, float | None] | None] | None = None
 
     @property
     def hint(self) -> str:

@@ -44,9 +44,10 @@ class AdaDelta(Optimizer):
         self.rho, self.epsilon = rho, epsilon
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
-        grad = self._clip(self._rescale(g))
-        tx = optax.scale_by_adadelta(rho=self.rho, eps=self.epsilon)
+              wd: jax.Array, *, t: jax.Array, h: dict) -> tuple[jax.Array, dict]:
+        grad = self._clip(h, self._rescale(g, h))
+        tx = optax.scale_by_adadelta(rho=h["rho"].astype(w.dtype),
+                                      eps=h["epsilon"].astype(w.dtype))
         delta, st = tx.update(grad, optax.ScaleByAdaDeltaState(
             e_g=slots["acc_g"], e_x=slots["acc_delta"]))
         return w - (delta + wd * w), {"acc_g": st.e_g, "acc_delta": st.e_x}

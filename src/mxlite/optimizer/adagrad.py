@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import optax
 
 from .optimizer import Optimizer, register
@@ -45,9 +44,9 @@ class AdaGrad(Optimizer):
         return out
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
-        grad = self._clip(self._rescale(g))
+              wd: jax.Array, *, t: jax.Array, h: dict) -> tuple[jax.Array, dict]:
+        grad = self._clip(h, self._rescale(g, h))
         tx = optax.scale_by_rss(initial_accumulator_value=0.0,
-                                eps=jnp.asarray(self.float_stable_eps, w.dtype))
+                                eps=h["float_stable_eps"].astype(w.dtype))
         div, st = tx.update(grad, optax.ScaleByRssState(sum_of_squares=slots["history"]))
         return w + (div + w * wd) * -lr, {"history": st.sum_of_squares}

@@ -60,11 +60,11 @@ class Adam(Optimizer):
         self.lazy_update = lazy_update
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
-        b1, b2 = jnp.asarray(self.beta1, w.dtype), jnp.asarray(self.beta2, w.dtype)
-        grad = self._clip(self._plus_wd(self._rescale(g), w, wd))
+              wd: jax.Array, *, t: jax.Array, h: dict) -> tuple[jax.Array, dict]:
+        b1, b2 = h["beta1"].astype(w.dtype), h["beta2"].astype(w.dtype)
+        grad = self._clip(h, self._plus_wd(self._rescale(g, h), w, wd))
         mean = b1 * slots["mean"] + (1 - b1) * grad
         var = b2 * slots["var"] + (1 - b2) * grad * grad
-        lr_t = self._bias_corrected_lr(lr, t, self.beta1, self.beta2)
-        new_w = w - lr_t * mean / (jnp.sqrt(var) + jnp.asarray(self.epsilon, w.dtype))
+        lr_t = self._bias_corrected_lr(lr, t, h["beta1"], h["beta2"])
+        new_w = w - lr_t * mean / (jnp.sqrt(var) + h["epsilon"].astype(w.dtype))
         return new_w, {"mean": mean, "var": var}

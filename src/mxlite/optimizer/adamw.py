@@ -53,13 +53,13 @@ class AdamW(Optimizer):
         self.correct_bias = correct_bias
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
-        b1, b2 = jnp.asarray(self.beta1, w.dtype), jnp.asarray(self.beta2, w.dtype)
-        grad = self._clip(self._rescale(g))
+              wd: jax.Array, *, t: jax.Array, h: dict) -> tuple[jax.Array, dict]:
+        b1, b2 = h["beta1"].astype(w.dtype), h["beta2"].astype(w.dtype)
+        grad = self._clip(h, self._rescale(g, h))
         mean = b1 * slots["mean"] + (1 - b1) * grad
         var = b2 * slots["var"] + (1 - b2) * grad * grad
-        eta = self._bias_corrected_lr(lr, t, self.beta1, self.beta2) \
+        eta = self._bias_corrected_lr(lr, t, h["beta1"], h["beta2"]) \
             if self.correct_bias else lr
-        eps = jnp.asarray(self.epsilon, w.dtype)
+        eps = h["epsilon"].astype(w.dtype)
         new_w = w - eta * (mean / (jnp.sqrt(var) + eps) + wd * w)
         return new_w, {"mean": mean, "var": var}

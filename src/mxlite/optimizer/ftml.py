@@ -46,12 +46,12 @@ class FTML(Optimizer):
         self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
-        b1, b2 = jnp.asarray(self.beta1, w.dtype), jnp.asarray(self.beta2, w.dtype)
+              wd: jax.Array, *, t: jax.Array, h: dict) -> tuple[jax.Array, dict]:
+        b1, b2 = h["beta1"].astype(w.dtype), h["beta2"].astype(w.dtype)
         tf = t.astype(w.dtype)
-        grad = self._clip(self._plus_wd(self._rescale(g), w, wd))
+        grad = self._clip(h, self._plus_wd(self._rescale(g, h), w, wd))
         v = b2 * slots["v"] + (1 - b2) * jnp.square(grad)
         d_t = (1 - b1 ** tf) / lr * (
-            jnp.sqrt(v / (1 - b2 ** tf)) + jnp.asarray(self.epsilon, w.dtype))
+            jnp.sqrt(v / (1 - b2 ** tf)) + h["epsilon"].astype(w.dtype))
         z = b1 * slots["z"] + (1 - b1) * grad - (d_t - b1 * slots["d"]) * w
         return -z / d_t, {"d": d_t, "v": v, "z": z}

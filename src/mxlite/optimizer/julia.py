@@ -30,6 +30,7 @@ import jax.numpy as jnp
 
 from ..base import ParamError
 from .optimizer import Optimizer, check_hyper
+from .policy import AllDecayPolicy
 
 __all__ = ["JuliaADAM", "JuliaSGD"]
 
@@ -37,8 +38,7 @@ __all__ = ["JuliaADAM", "JuliaSGD"]
 class _JuliaOptimizer(Optimizer):
     """MXNet.jl's gradient normalisation and all-parameter weight decay."""
 
-    def set_wd_mult(self, args_wd_mult: dict) -> None:
-        self.wd_mult = dict(args_wd_mult)
+    _policy_class = AllDecayPolicy
 
     def _config(self) -> dict:
         out = super()._config()
@@ -47,17 +47,17 @@ class _JuliaOptimizer(Optimizer):
         out["grad_clip"] = out.pop("clip_gradient") or 0.0
         return out
 
-    def _normalized_gradient(self, w: jax.Array, g: jax.Array,
-                             wd: jax.Array) -> jax.Array:
+    def _normalized_gradient(self, w: jax.Array, g: jax.Array, wd: jax.Array,
+                             h: dict) -> jax.Array:
         """MXNet.jl's ``normalized_gradient``: scale, clip, then add ``wd*w``."""
-        return self._plus_wd(self._clip(self._rescale(g)), w, wd)
+        return self._plus_wd(self._clip(h, self._rescale(g, h)), w, wd)
 
 
 def _julia_kwargs(where: str, grad_clip: float, momentum_scheduler: Any,
                   kwargs: dict) -> dict:
     if momentum_scheduler is not None:
         raise ParamError(f"{where}: momentum_scheduler is not supported; use a fixed "
-                         "momentum (got {momentum_scheduler!r}).")
+                         f"momentum (got {momentum_scheduler!r}).")
     check_hyper(where, "grad_clip", grad_clip, 0.0)
     for python_name in ("learning_rate", "wd", "clip_gradient"):
         if python_name in kwargs:
@@ -112,11 +112,11 @@ class JuliaSGD(_JuliaOptimizer):
         return self._slots if self.momentum > 0 else ()
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
-        grad = self._normalized_gradient(w, g, wd)
+              wd: jax.Array, *, t: jax.Array, h: dict) -> tuple[jax.Array, dict]:
+        grad = self._normalized_gradient(w, g, wd, h)
         if "mom" not in slots:
             return w + -lr * grad, {}
-        mom = jnp.asarray(self.momentum, w.dtype) * slots["mom"] + -lr * grad
+        mom = h["momentum"].astype(w.dtype) * slots["mom"] + -lr * grad
         return w + mom, {"mom": mom}
 
 
@@ -154,11 +154,11 @@ class JuliaADAM(_JuliaOptimizer):
         self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
-        b1, b2 = jnp.asarray(self.beta1, w.dtype), jnp.asarray(self.beta2, w.dtype)
-        grad = self._normalized_gradient(w, g, wd)
+              wd: jax.Array, *, t: jax.Array, h: dict) -> tuple[jax.Array, dict]:
+        b1, b2 = h["beta1"].astype(w.dtype), h["beta2"].astype(w.dtype)
+        grad = self._normalized_gradient(w, g, wd, h)
         mt = (1 - b1) * grad + b1 * slots["mt"]
         vt = (1 - b2) * grad * grad + b2 * slots["vt"]
-        lr_t = self._bias_corrected_lr(lr, t, self.beta1, self.beta2)
-        new_w = w + -lr_t * mt / (jnp.sqrt(vt) + jnp.asarray(self.epsilon, w.dtype))
+        lr_t = self._bias_corrected_lr(lr, t, h["beta1"], h["beta2"])
+        new_w = w + -lr_t * mt / (jnp.sqrt(vt) + h["epsilon"].astype(w.dtype))
         return new_w, {"mt": mt, "vt": vt}

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 
 from .optimizer import Optimizer, check_hyper, register
 
@@ -45,13 +44,13 @@ class NAG(Optimizer):
         return self._slots if self.momentum > 0 else ()
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
-        rescale = jnp.asarray(self.rescale_grad, w.dtype)
+              wd: jax.Array, *, t: jax.Array, h: dict) -> tuple[jax.Array, dict]:
+        rescale = h["rescale_grad"].astype(w.dtype)
         if "mom" not in slots:  # MXNet calls sgd_update here
-            step = lr * self._clip(rescale * g) if self._clipping() else (lr * rescale) * g
+            step = lr * self._clip(h, rescale * g) if self._clipping() else (lr * rescale) * g
             return (1 - lr * wd) * w - step, {}
-        mu = jnp.asarray(self.momentum, w.dtype)
-        grad = self._plus_wd(self._clip(rescale * g), w, wd)
+        mu = h["momentum"].astype(w.dtype)
+        grad = self._plus_wd(self._clip(h, rescale * g), w, wd)
         mom = mu * slots["mom"]
         new_w = w - mom + (mu + 1) * (mom - lr * grad)
         return new_w, {"mom": mom - lr * grad}

@@ -65,22 +65,28 @@ class RMSProp(Optimizer):
         return ("n", "g", "delta") if self.centered else ("n",)
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
-        decay = jnp.asarray(self.gamma1, w.dtype)
-        eps = jnp.asarray(self.epsilon, w.dtype)
-        grad = self._clip(self._plus_wd(self._rescale(g), w, wd))
+              wd: jax.Array, *, t: jax.Array, h: dict) -> tuple[jax.Array, dict]:
+        decay = h["gamma1"].astype(w.dtype)
+        eps = h["epsilon"].astype(w.dtype)
+        grad = self._clip(h, self._plus_wd(self._rescale(g, h), w, wd))
         if not self.centered:
             tx = optax.scale_by_rms(decay=decay, eps=eps, initial_scale=0.0)
             u, st = tx.update(grad, optax.ScaleByRmsState(nu=slots["n"]))
-            return self._clip_weights(w - lr * u), {"n": st.nu}
+            return self._clip_weights(w - lr * u, h), {"n": st.nu}
         tx = optax.scale_by_stddev(decay=decay, eps=eps, initial_scale=0.0)
         u, st = tx.update(grad, optax.ScaleByRStdDevState(mu=slots["g"], nu=slots["n"]))
-        delta = jnp.asarray(self.gamma2, w.dtype) * slots["delta"] - lr * u
-        return self._clip_weights(w + delta), {"n": st.nu, "g": st.mu, "delta": delta}
+        delta = h["gamma2"].astype(w.dtype) * slots["delta"] - lr * u
+        return self._clip_weights(w + delta, h), {"n": st.nu, "g": st.mu, "delta": delta}
 
-    def _clip_weights(self, w: jax.Array) -> jax.Array:
+    def _clips_weights(self) -> bool:
         c = self.clip_weights
-        if c is None or c <= 0:
+        return c is not None and c > 0
+
+    def _structure(self) -> tuple:
+        return (*super()._structure(), self._clips_weights())
+
+    def _clip_weights(self, w: jax.Array, h: dict) -> jax.Array:
+        if not self._clips_weights():
             return w
-        c = jnp.asarray(c, w.dtype)
+        c = h["clip_weights"].astype(w.dtype)
         return jnp.clip(w, -c, c)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 
 from .optimizer import Optimizer, check_hyper, register
 
@@ -61,14 +60,14 @@ class SGD(Optimizer):
         return self._slots if self.momentum > 0 else ()
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
-        rescale = jnp.asarray(self.rescale_grad, w.dtype)
+              wd: jax.Array, *, t: jax.Array, h: dict) -> tuple[jax.Array, dict]:
+        rescale = h["rescale_grad"].astype(w.dtype)
         # NOTE: without clipping MXNet multiplies (lr*rescale_grad)*grad, with it
         # lr*clip(rescale_grad*grad): keep both orders for MXNet's exact floats.
-        step = lr * self._clip(rescale * g) if self._clipping() else (lr * rescale) * g
+        step = lr * self._clip(h, rescale * g) if self._clipping() else (lr * rescale) * g
         if "mom" not in slots:
             return (1 - lr * wd) * w - step, {}
-        mom = jnp.asarray(self.momentum, w.dtype) * slots["mom"] - (lr * wd) * w - step
+        mom = h["momentum"].astype(w.dtype) * slots["mom"] - (lr * wd) * w - step
         return w + mom, {"mom": mom}
 
 

@@ -49,11 +49,11 @@ class Signum(Optimizer):
         return self._slots if self.momentum > 0 else ()
 
     def _rule(self, w: jax.Array, g: jax.Array, slots: dict, lr: jax.Array,
-              wd: jax.Array, *, t: jax.Array) -> tuple[jax.Array, dict]:
+              wd: jax.Array, *, t: jax.Array, h: dict) -> tuple[jax.Array, dict]:
         if "mom" not in slots:
             return (1 - lr * wd) * w - lr * jnp.sign(g), {}
-        mu = jnp.asarray(self.momentum, w.dtype)
-        mom = mu * slots["mom"] - (1 - mu) * wd * w - (1 - mu) * self._clip(
-            self._rescale(g))
-        wd_lh = jnp.asarray(self.wd_lh, w.dtype)
+        mu = h["momentum"].astype(w.dtype)
+        mom = mu * slots["mom"] - (1 - mu) * wd * w - (1 - mu) * self._clip(h,
+            self._rescale(g, h))
+        wd_lh = h["wd_lh"].astype(w.dtype)
         return (1 - lr * wd_lh) * w + lr * jnp.sign(mom), {"mom": mom}

@@ -135,15 +135,17 @@ def get_updater(optimizer: Optimizer) -> Updater:
 # The pure state (opt.init_state / opt.apply) in the same file format
 
 
-def dumps_state(optimizer: Optimizer, state: dict, dump_optimizer: bool = False) -> bytes:
+def dumps_state(optimizer: Optimizer, state: dict, dump_optimizer: bool = False, *,
+                num_update: int = 0) -> bytes:
     """Serialize a pure optimizer state (from ``init_state``/``apply``) to bytes.
 
     Keys are the parameter names (``"fc1_weight/mom"``); ``Updater.set_states``
-    reads the result with the names as indices.
+    reads the result with the names as indices. ``num_update`` is the training
+    state's step counter (updates done), saved beside the slots.
     """
     entries = {name: {k: np.asarray(v) for k, v in slots.items()}
                for name, slots in state["slots"].items()}
-    count = int(np.asarray(state["count"]))
+    count = int(num_update)
     extra = {"num_update": count,
              "counts": [[0, name, count] for name in state["slots"]]}
     if dump_optimizer:
@@ -152,8 +154,8 @@ def dumps_state(optimizer: Optimizer, state: dict, dump_optimizer: bool = False)
 
 
 def loads_state(optimizer: Optimizer, data: bytes,
-                params: dict[str, jax.Array]) -> dict:
-    """Read bytes from :func:`dumps_state` back into a pure state for ``params``.
+                params: dict[str, jax.Array]) -> tuple[dict, int]:
+    """Read bytes from :func:`dumps_state` back: ``(pure state for params, num_update)``.
 
     Arrays are placed on the device of the parameter they belong to.
 
@@ -179,7 +181,7 @@ def loads_state(optimizer: Optimizer, data: bytes,
         device = _device_of(params[name])
         slots[name] = {k: jax.device_put(jnp.asarray(got[k], want[k].dtype), device)
                        for k in want}
-    return {"count": jnp.asarray(header["num_update"], jnp.int32), "slots": slots}
+    return {"slots": slots}, int(header["num_update"])
 
 
 def _device_of(x: Any) -> Any:

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from ...base import ShapeError
-from ..params import Bool, Enum, Float
+from ..params import Bool, Enum, Float, Params
 from ..registry import register_op
 
 
@@ -90,10 +90,18 @@ def _lower(p, x, label):
     return softmax_output(x, label)
 
 
+def _label_input(p: Params) -> tuple[int, float | None] | None:
+    """Input 1 holds class indices (unless the softmax runs per position)."""
+    if p.multi_output or p.preserve_shape:
+        return None
+    return 1, (p.ignore_label if p.use_ignore else None)
+
+
 register_op(
     "SoftmaxOutput",
     aliases=("Softmax",),
     doc="Softmax forward; backward is (softmax - one_hot(label)) * grad_scale.",
+    label_input=_label_input,
     params=[
         Float("grad_scale", default=1.0, doc="Scale the gradient by this factor."),
         Float("ignore_label", default=-1.0, doc="Label to ignore when use_ignore."),

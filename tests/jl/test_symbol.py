@@ -1,4 +1,5 @@
-"""MXNet.jl partial symbols: mx.chain and >> equal the nested form."""
+"""MXNet.jl partial symbols (``import mxlite.jl as mx``): mx.chain and >> equal
+the nested form."""
 
 from __future__ import annotations
 
@@ -8,24 +9,23 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-import mxlite as mx
-from mxlite.base import (
-    GraphError,
-)
+import mxlite
+import mxlite.jl as mx
+from mxlite.base import GraphError
 
-from .test_symbol import run, small_mlp  # noqa: F401
+from ..test_symbol import run, small_mlp
 
 
 # -- MXNet.jl partial symbols and chaining -------------------------------------
-def nested() -> mx.sym.Symbol:
-    data = mx.sym.Variable("data")
-    fc1 = mx.sym.FullyConnected(data, name="fc1", num_hidden=128)
-    act1 = mx.sym.Activation(fc1, name="relu1", act_type="relu")
-    fc2 = mx.sym.FullyConnected(act1, name="fc2", num_hidden=10)
-    return mx.sym.SoftmaxOutput(fc2, name="softmax")
+def nested() -> mxlite.sym.Symbol:
+    data = mxlite.sym.Variable("data")
+    fc1 = mxlite.sym.FullyConnected(data, name="fc1", num_hidden=128)
+    act1 = mxlite.sym.Activation(fc1, name="relu1", act_type="relu")
+    fc2 = mxlite.sym.FullyConnected(act1, name="fc2", num_hidden=10)
+    return mxlite.sym.SoftmaxOutput(fc2, name="softmax")
 
 
-def chained() -> mx.sym.Symbol:
+def chained() -> mxlite.sym.Symbol:
     return mx.chain(
         mx.Variable("data"),
         mx.FullyConnected(name="fc1", num_hidden=128),
@@ -35,7 +35,7 @@ def chained() -> mx.sym.Symbol:
     )
 
 
-def shifted() -> mx.sym.Symbol:
+def shifted() -> mxlite.sym.Symbol:
     return (
         mx.Variable("data")
         >> mx.FullyConnected(name="fc1", num_hidden=128)
@@ -49,7 +49,7 @@ class TestChain:
     def test_partial_symbol_has_a_data_placeholder(self) -> None:
         fc = mx.FullyConnected(name="fc1", num_hidden=128)
         assert fc.list_arguments() == ["fc1_data", "fc1_weight", "fc1_bias"]
-        composed = fc(mx.sym.var("x"))
+        composed = fc(mxlite.sym.var("x"))
         assert composed.list_arguments() == ["x", "fc1_weight", "fc1_bias"]
         assert fc.list_arguments() == [
             "fc1_data",
@@ -84,7 +84,7 @@ class TestChain:
 
     def test_compose_by_keyword_and_name(self) -> None:
         act = mx.Activation(name="relu1", act_type="relu")
-        out = act(relu1_data=mx.sym.var("x"), name="renamed")
+        out = act(relu1_data=mxlite.sym.var("x"), name="renamed")
         assert out.name == "renamed" and out.list_arguments() == ["x"]
         assert act.name == "relu1"
 
@@ -96,7 +96,7 @@ class TestChain:
         with pytest.raises(TypeError):
             mx.Variable("data") >> 5
         with pytest.raises(GraphError, match=r"compose: 'nope' is not an argument"):
-            mx.Activation(name="a", act_type="relu")(nope=mx.sym.var("x"))
+            mx.Activation(name="a", act_type="relu")(nope=mxlite.sym.var("x"))
         with pytest.raises(
             GraphError,
             match=r"compose: 'a_data' must be replaced by a "

@@ -1,5 +1,6 @@
-"""MXNet.jl's FeedForward in Python: mx.FeedForward, mx.fit, mx.predict, the
-v0.1 log lines, epoch/batch callbacks, checkpoints and MXNet.jl's SGD rule."""
+"""MXNet.jl's FeedForward (``import mxlite.jl as mx``): mx.FeedForward, mx.fit,
+mx.predict, the v0.1 log lines, epoch/batch callbacks, checkpoints and MXNet.jl's
+SGD rule."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import mxlite as mx
+import mxlite
+import mxlite.jl as mx
 from mxlite.base import ParamError
 
-from .module.helpers import (
+from ..module.helpers import (
     as_nd,
     as_np,
     dataset,
@@ -25,7 +27,7 @@ from .module.helpers import (
 )
 
 
-def jl_mlp() -> mx.sym.Symbol:
+def jl_mlp() -> mx.SymbolicNode:
     """The seed-001 MLP, in its ``@mx.chain`` form."""
     return mx.chain(mx.Variable("data"),
                     mx.FullyConnected(name="fc1", num_hidden=128),
@@ -57,7 +59,7 @@ class Lines(logging.Handler):
 
 @pytest.fixture(scope="module")
 def mnist():
-    m = mx.test_utils.get_mnist()
+    m = mxlite.test_utils.get_mnist()
     return {"x": m["train_data"][:1000].reshape(1000, 784), "y": m["train_label"][:1000],
             "vx": m["test_data"][:1050].reshape(1050, 784), "vy": m["test_label"][:1050]}
 
@@ -67,24 +69,24 @@ def run(mnist):
     """The seed-001 tutorial on a slice of MNIST: 2 epochs, logged and called back."""
     calls = {"on_0": [], "every_2": [], "batch": []}
     callbacks = [
-        mx.model.every_n_epoch(lambda model, epoch, metric: calls["on_0"].append(
+        mx.every_n_epoch(lambda model, epoch, metric: calls["on_0"].append(
             (model, epoch, list(metric))), 1, call_on_0=True),
-        mx.model.every_n_epoch(lambda *a: calls["every_2"].append(a[1]), 2),
-        mx.model.every_n_batch(lambda count, metric: calls["batch"].append(count), 4),
+        mx.every_n_epoch(lambda *a: calls["every_2"].append(a[1]), 2),
+        mx.every_n_batch(lambda count, metric: calls["batch"].append(count), 4),
     ]
-    logger = logging.getLogger("mxlite.model")
+    logger = logging.getLogger("mxlite.jl.model")
     handler, old_level = Lines(), logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
-        mx.random.seed(1)
-        train = mx.io.NDArrayIter(mnist["x"], mnist["y"], 100, shuffle=True)
-        evaluation = mx.io.NDArrayIter(mnist["vx"], mnist["vy"], 50)
+        mxlite.random.seed(1)
+        train = mxlite.io.NDArrayIter(mnist["x"], mnist["y"], 100, shuffle=True)
+        evaluation = mxlite.io.NDArrayIter(mnist["vx"], mnist["vy"], 50)
         model = mx.FeedForward(jl_mlp(), context=mx.cpu())
         optimizer = mx.SGD(lr=0.1, momentum=0.9, weight_decay=0.00001)
         # Xavier, not the default Uniform(0.01): 20 steps must show learning.
         returned = mx.fit(model, optimizer, train, n_epoch=2, eval_data=evaluation,
-                          callbacks=callbacks, initializer=mx.init.Xavier())
+                          callbacks=callbacks, initializer=mxlite.init.Xavier())
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
@@ -110,7 +112,7 @@ def test_fit_learns_and_validation_matches_predict(run, mnist):
     model = run["model"]
     assert run["returned"] is model
     validation = float(run["lines"][-1].split("=")[1])
-    probs = mx.predict(model, mx.io.NDArrayIter(mnist["vx"], mnist["vy"], 50))
+    probs = mx.predict(model, mxlite.io.NDArrayIter(mnist["vx"], mnist["vy"], 50))
     assert validation == pytest.approx((probs.argmax(1) == mnist["vy"]).mean(), abs=5e-5)
     assert validation > 0.6
 
@@ -138,21 +140,21 @@ def test_fit_sets_rescale_grad_to_one_over_batch_size(run):
 
 def test_predict_gives_probabilities_one_row_per_example(run, mnist):
     model = run["model"]
-    it = mx.io.NDArrayIter(mnist["vx"], mnist["vy"], 100)  # 1050: the last batch is padded
+    it = mxlite.io.NDArrayIter(mnist["vx"], mnist["vy"], 100)  # 1050: the last batch is padded
     probs = mx.predict(model, it)
     assert isinstance(probs, np.ndarray) and probs.shape == (1050, 10)
     np.testing.assert_allclose(probs.sum(axis=1), 1, rtol=1e-5)
     want = numpy_mlp(as_np(model.arg_params), mnist["vx"])
     np.testing.assert_allclose(probs, want, rtol=1e-4, atol=1e-5)
     np.testing.assert_array_equal(model.predict(it), probs)
-    unlabeled = mx.io.NDArrayIter(mnist["vx"][:30], batch_size=20)
+    unlabeled = mxlite.io.NDArrayIter(mnist["vx"][:30], batch_size=20)
     np.testing.assert_allclose(mx.predict(model, unlabeled), probs[:30], rtol=1e-5,
                                atol=1e-7)
 
 
 def test_predict_needs_parameters_and_a_provider(run, mnist):
     with pytest.raises(ParamError, match="no parameters"):
-        mx.FeedForward(jl_mlp()).predict(mx.io.NDArrayIter(mnist["vx"][:10], batch_size=5))
+        mx.FeedForward(jl_mlp()).predict(mxlite.io.NDArrayIter(mnist["vx"][:10], batch_size=5))
     with pytest.raises(ParamError, match="data provider"):
         mx.predict(run["model"], mnist["vx"][:10])
 
@@ -160,11 +162,11 @@ def test_predict_needs_parameters_and_a_provider(run, mnist):
 def test_checkpoint_round_trip(run, mnist, tmp_path):
     model = run["model"]
     prefix = str(tmp_path / "jl")
-    mx.model.save_checkpoint(prefix, 2, model.arch, model.arg_params, model.aux_params)
-    arch, arg, aux = mx.model.load_checkpoint(prefix, 2)
+    mx.save_checkpoint(prefix, 2, model.arch, model.arg_params, model.aux_params)
+    arch, arg, aux = mx.load_checkpoint(prefix, 2)
     assert arch.tojson() == model.arch.tojson()
     assert max_diff(as_np(arg), as_np(model.arg_params)) == 0 and aux == {}
-    it = mx.io.NDArrayIter(mnist["vx"][:200], batch_size=100)
+    it = mxlite.io.NDArrayIter(mnist["vx"][:200], batch_size=100)
     want = mx.predict(model, it)
     loaded = mx.FeedForward(arch, context=mx.cpu())
     loaded.arg_params, loaded.aux_params = arg, aux
@@ -174,8 +176,10 @@ def test_checkpoint_round_trip(run, mnist, tmp_path):
         mx.predict(mx.FeedForward.load(str(tmp_path / "again"), 5), it), want)
 
 
-def test_feedforward_aliases():
-    assert mx.model.FeedForward is mx.FeedForward
+def test_feedforward_is_the_dialects_own():
+    # MXNet Python's root has no FeedForward; mx.model.FeedForward is MXNet Python's.
+    assert not hasattr(mxlite, "FeedForward") and not hasattr(mxlite, "fit")
+    assert getattr(mxlite.model, "FeedForward", None) is not mx.FeedForward
     model = mx.FeedForward(jl_mlp(), context=mx.cpu())
     assert model.arg_params is None and model.aux_params is None
     assert model.ctx == [mx.cpu()]
@@ -191,7 +195,7 @@ def _jl_fit(params: dict, optimizer, force_init: bool = False, **kwargs):
     model = mx.FeedForward(tiny())
     model.arg_params = as_nd(params)
     model.aux_params = {}
-    mx.fit(model, optimizer, mx.io.NDArrayIter(x, y, 10), n_epoch=1,
+    mx.fit(model, optimizer, mxlite.io.NDArrayIter(x, y, 10), n_epoch=1,
            force_init=force_init, **kwargs)
     return model, x, y
 
@@ -227,7 +231,7 @@ def test_existing_parameters_are_kept_unless_force_init():
     frozen = mx.SGD(lr=0.0, weight_decay=0.0)
     model, _, _ = _jl_fit(p, frozen)
     assert max_diff(as_np(model.arg_params), p) == 0
-    model, _, _ = _jl_fit(p, frozen, force_init=True, initializer=mx.init.Constant(0.5))
+    model, _, _ = _jl_fit(p, frozen, force_init=True, initializer=mxlite.init.Constant(0.5))
     got = as_np(model.arg_params)
     np.testing.assert_array_equal(got["fc1_weight"], 0.5)
     np.testing.assert_array_equal(got["fc1_bias"], 0.0)
@@ -236,18 +240,18 @@ def test_existing_parameters_are_kept_unless_force_init():
 def test_verbosity_levels(caplog):
     for level, count in ((0, 0), (1, 1), (2, 4), (3, 7)):
         caplog.clear()
-        with caplog.at_level(logging.INFO, logger="mxlite.model"):
+        with caplog.at_level(logging.INFO, logger="mxlite.jl.model"):
             _jl_fit(tiny_params(), mx.SGD(lr=0.1), verbosity=level)
-        assert len([r for r in caplog.records if r.name == "mxlite.model"]) == count, level
+        assert len([r for r in caplog.records if r.name == "mxlite.jl.model"]) == count, level
 
 
 def test_epoch_0_callbacks_run_before_training_starts(caplog):
-    log = logging.getLogger("mxlite.model")
-    callback = mx.model.every_n_epoch(lambda m, e, metric: log.info("callback %d", e), 1,
+    log = logging.getLogger("mxlite.jl.model")
+    callback = mx.every_n_epoch(lambda m, e, metric: log.info("callback %d", e), 1,
                                       call_on_0=True)
-    with caplog.at_level(logging.INFO, logger="mxlite.model"):
+    with caplog.at_level(logging.INFO, logger="mxlite.jl.model"):
         _jl_fit(tiny_params(), mx.SGD(lr=0.1), callbacks=[callback])
-    lines = [r.getMessage() for r in caplog.records if r.name == "mxlite.model"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "mxlite.jl.model"]
     assert lines[:4] == ["Start training on [CPU0]", "Initializing parameters...",
                          "callback 0", "Start training..."]
     assert lines[-1] == "callback 1"
@@ -256,9 +260,9 @@ def test_epoch_0_callbacks_run_before_training_starts(caplog):
 def test_speedometer_logs_every_n_batches(caplog):
     x, y = dataset(60)
     model = mx.FeedForward(tiny())
-    with caplog.at_level(logging.INFO, logger="mxlite.model"):
-        mx.fit(model, mx.SGD(lr=0.1), mx.io.NDArrayIter(x, y, 10), n_epoch=2,
-               callbacks=[mx.model.speedometer(frequency=2)])
+    with caplog.at_level(logging.INFO, logger="mxlite.jl.model"):
+        mx.fit(model, mx.SGD(lr=0.1), mxlite.io.NDArrayIter(x, y, 10), n_epoch=2,
+               callbacks=[mx.speedometer(frequency=2)])
     speeds = [r.getMessage() for r in caplog.records if "Speed" in r.getMessage()]
     assert len(speeds) == 6  # batches 2, 4, 6 of each epoch
     assert all(re.fullmatch(r"Speed: +\d+\.\d{2} samples/sec", s) for s in speeds)
@@ -269,13 +273,13 @@ def test_fit_restarts_a_provider_that_predict_read_to_its_end():
     # batch; after predict() on the same provider, fit must still train on all of it.
     p = tiny_params()
     x, y = dataset(20, seed=6)
-    provider = mx.io.NDArrayIter(x, y, 10)
+    provider = mxlite.io.NDArrayIter(x, y, 10)
     model = mx.FeedForward(tiny())
     model.arg_params, model.aux_params = as_nd(p), {}
     mx.predict(model, provider)
     batches = []
     mx.fit(model, mx.SGD(lr=0.1), provider, n_epoch=1,
-           callbacks=[mx.model.every_n_batch(lambda count, metric: batches.append(count), 1)])
+           callbacks=[mx.every_n_batch(lambda count, metric: batches.append(count), 1)])
     assert batches == [1, 2]
     fresh, _, _ = _jl_fit(p, mx.SGD(lr=0.1))
     assert max_diff(as_np(model.arg_params), as_np(fresh.arg_params)) < 1e-7

@@ -86,11 +86,11 @@ def main(argv=None):
     act2 = mx.Activation(data=fc2, name='relu2', act_type='relu')
     fc3  = mx.FullyConnected(data=act2, name='fc3', num_hidden=10)
 
-    # A final SoftmaxOutput turns the 10-dimensional prediction into class probabilities.
+    # A final SoftmaxOutput turns the 10-dimensional prediction into probabilities.
     mlp  = mx.SoftmaxOutput(data=fc3, name='softmax')
     mlp_nested = mlp
 
-    # The MLP is just a chain of layers, so the mx.chain form defines the same architecture.
+    # The MLP is just a chain of layers: the mx.chain form is the same architecture.
     mlp = mx.chain(mx.Variable('data'),
                    mx.FullyConnected(name='fc1', num_hidden=128),
                    mx.Activation(name='relu1', act_type='relu'),
@@ -114,7 +114,8 @@ def main(argv=None):
 
     # Train for n_epoch epochs, monitoring accuracy on the validation set.
     tic = time.time()
-    mx.fit(model, optimizer, train_provider, n_epoch=args.epochs, eval_data=eval_provider)
+    mx.fit(model, optimizer, train_provider, n_epoch=args.epochs,
+           eval_data=eval_provider)
     print(f"{time.time() - tic:10.6f} seconds")
 
     probs = mx.predict(model, eval_provider)

@@ -26,6 +26,7 @@ mod = module
 __version__ = "0.1.0"
 
 __all__ = ["autograd", "base", "callback", "checkpoint", "context", "executor",
-           "initializer", "init", "io", "lr_scheduler", "metric", "model", "module", "mod",
-           "ndarray", "nd", "optimizer", "random", "symbol", "sym", "test_utils", "name",
-           "MXNetError", "Context", "cpu", "gpu", "num_gpus", "current_context"]
+           "initializer", "init", "io", "lr_scheduler", "metric", "model", "module",
+           "mod", "ndarray", "nd", "optimizer", "random", "symbol", "sym",
+           "test_utils", "name", "MXNetError", "Context", "cpu", "gpu", "num_gpus",
+           "current_context"]

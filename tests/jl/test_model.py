@@ -60,8 +60,10 @@ class Lines(logging.Handler):
 @pytest.fixture(scope="module")
 def mnist():
     m = mxlite.test_utils.get_mnist()
-    return {"x": m["train_data"][:1000].reshape(1000, 784), "y": m["train_label"][:1000],
-            "vx": m["test_data"][:1050].reshape(1050, 784), "vy": m["test_label"][:1050]}
+    return {"x": m["train_data"][:1000].reshape(1000, 784),
+            "y": m["train_label"][:1000],
+            "vx": m["test_data"][:1050].reshape(1050, 784),
+            "vy": m["test_label"][:1050]}
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +92,8 @@ def run(mnist):
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
-    return {"model": model, "returned": returned, "lines": handler.lines, "calls": calls,
+    return {"model": model, "returned": returned, "lines": handler.lines,
+            "calls": calls,
             "optimizer": optimizer}
 
 
@@ -113,7 +116,8 @@ def test_fit_learns_and_validation_matches_predict(run, mnist):
     assert run["returned"] is model
     validation = float(run["lines"][-1].split("=")[1])
     probs = mx.predict(model, mxlite.io.NDArrayIter(mnist["vx"], mnist["vy"], 50))
-    assert validation == pytest.approx((probs.argmax(1) == mnist["vy"]).mean(), abs=5e-5)
+    accuracy = (probs.argmax(1) == mnist["vy"]).mean()
+    assert validation == pytest.approx(accuracy, abs=5e-5)
     assert validation > 0.6
 
 
@@ -140,7 +144,8 @@ def test_fit_sets_rescale_grad_to_one_over_batch_size(run):
 
 def test_predict_gives_probabilities_one_row_per_example(run, mnist):
     model = run["model"]
-    it = mxlite.io.NDArrayIter(mnist["vx"], mnist["vy"], 100)  # 1050: the last batch is padded
+    # 1050 rows: the last batch is padded
+    it = mxlite.io.NDArrayIter(mnist["vx"], mnist["vy"], 100)
     probs = mx.predict(model, it)
     assert isinstance(probs, np.ndarray) and probs.shape == (1050, 10)
     np.testing.assert_allclose(probs.sum(axis=1), 1, rtol=1e-5)
@@ -154,7 +159,8 @@ def test_predict_gives_probabilities_one_row_per_example(run, mnist):
 
 def test_predict_needs_parameters_and_a_provider(run, mnist):
     with pytest.raises(ParamError, match="no parameters"):
-        mx.FeedForward(jl_mlp()).predict(mxlite.io.NDArrayIter(mnist["vx"][:10], batch_size=5))
+        mx.FeedForward(jl_mlp()).predict(
+            mxlite.io.NDArrayIter(mnist["vx"][:10], batch_size=5))
     with pytest.raises(ParamError, match="data provider"):
         mx.predict(run["model"], mnist["vx"][:10])
 
@@ -187,7 +193,7 @@ def test_feedforward_is_the_dialects_own():
         mx.FeedForward(jl_mlp(), n_epoch=3)
 
 
-# -- the update rule, on a tiny net ----------------------------------------------------------
+# -- the update rule, on a tiny net ---------------------------------------------------
 
 
 def _jl_fit(params: dict, optimizer, force_init: bool = False, **kwargs):
@@ -211,7 +217,8 @@ def test_sgd_rule_is_mxnet_jl_weight_decay_on_biases_too():
     mom = {k: 0 * v for k, v in w.items()}
     mom_python = dict(mom)
     for rows in (slice(0, 10), slice(10, 20)):
-        for params, momentum, decay_bias in ((w, mom, True), (w_python, mom_python, False)):
+        for params, momentum, decay_bias in ((w, mom, True),
+                                             (w_python, mom_python, False)):
             grads = jax.grad(tiny_loss)({k: jnp.asarray(v, jnp.float32)
                                          for k, v in params.items()},
                                         jnp.asarray(x[rows]), jnp.asarray(y[rows]))
@@ -231,7 +238,8 @@ def test_existing_parameters_are_kept_unless_force_init():
     frozen = mx.SGD(lr=0.0, weight_decay=0.0)
     model, _, _ = _jl_fit(p, frozen)
     assert max_diff(as_np(model.arg_params), p) == 0
-    model, _, _ = _jl_fit(p, frozen, force_init=True, initializer=mxlite.init.Constant(0.5))
+    model, _, _ = _jl_fit(p, frozen, force_init=True,
+                          initializer=mxlite.init.Constant(0.5))
     got = as_np(model.arg_params)
     np.testing.assert_array_equal(got["fc1_weight"], 0.5)
     np.testing.assert_array_equal(got["fc1_bias"], 0.0)
@@ -242,7 +250,8 @@ def test_verbosity_levels(caplog):
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="mxlite.jl.model"):
             _jl_fit(tiny_params(), mx.SGD(lr=0.1), verbosity=level)
-        assert len([r for r in caplog.records if r.name == "mxlite.jl.model"]) == count, level
+        records = [r for r in caplog.records if r.name == "mxlite.jl.model"]
+        assert len(records) == count, level
 
 
 def test_epoch_0_callbacks_run_before_training_starts(caplog):

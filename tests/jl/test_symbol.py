@@ -90,9 +90,12 @@ class TestChain:
 
     def test_bad_stages(self) -> None:
         with pytest.raises(
-            GraphError, match=r"chain: every stage must be a Symbol; got int"
+            GraphError,
+            match=r"chain: every stage must be a Symbol; got int 5 as stage 1\.",
         ):
             mx.chain(mx.Variable("data"), 5)
+        with pytest.raises(GraphError, match=r"got str 'data' as stage 0\."):
+            mx.chain("data", mx.FullyConnected(name="fc1", num_hidden=2))
         with pytest.raises(TypeError):
             mx.Variable("data") >> 5
         with pytest.raises(GraphError, match=r"compose: 'nope' is not an argument"):
@@ -103,3 +106,68 @@ class TestChain:
             r"single-output Symbol",
         ):
             mx.Activation(name="a", act_type="relu")(small_mlp().get_internals())
+
+
+class TestShift:
+    def test_either_side_from_the_dialect_is_enough(self) -> None:
+        want = nested()
+        composed = mx.FullyConnected(name="fc1", num_hidden=128)(mxlite.sym.var("data"))
+        assert type(composed) is mxlite.sym.Symbol  # compose gives a plain Symbol...
+        got = (  # ...and the jl operator on the right still chains (__rrshift__)
+            composed
+            >> mx.Activation(name="relu1", act_type="relu")
+            >> mxlite.sym.FullyConnected(name="fc2", num_hidden=10)  # jl on the left
+            >> mx.SoftmaxOutput(name="softmax")
+        )
+        assert isinstance(got, mx.SymbolicNode)
+        assert json.loads(got.tojson()) == json.loads(want.tojson())
+
+    def test_mxnet_python_symbols_have_no_shift(self) -> None:
+        # MXNet Python's Symbol has no >>: the dialect patches nothing global.
+        assert not hasattr(mxlite.sym.Symbol, "__rshift__")
+        with pytest.raises(TypeError):
+            mxlite.sym.var("data") >> mxlite.sym.FullyConnected(num_hidden=2)
+
+    def test_symbolic_node_shares_the_graph(self) -> None:
+        plain = mxlite.sym.FullyConnected(mxlite.sym.var("x"), num_hidden=3, name="fc")
+        node = mx.SymbolicNode.of(plain)
+        assert isinstance(node, mxlite.sym.Symbol) and mx.SymbolicNode.of(node) is node
+        assert node.tojson() == plain.tojson()
+        assert node.infer_shape(x=(2, 5))[1] == [(2, 3)]
+
+
+def test_every_registry_operator_is_a_dialect_function() -> None:
+    public = [n for n in dir(mxlite.sym.op) if not n.startswith("_")]
+    assert len(public) > 100
+    for name in public:
+        function = getattr(mx, name)
+        assert function.__doc__ == getattr(mxlite.sym, name).__doc__, name
+        assert name in mx.__all__
+    fc = mx.FullyConnected(mx.Variable("x"), num_hidden=4, name="fc")
+    assert isinstance(fc, mx.SymbolicNode)
+    assert fc.list_arguments() == ["x", "fc_weight", "fc_bias"]
+
+
+def test_the_dialect_namespace() -> None:
+    assert mx.SGD is mxlite.optimizer.JuliaSGD and mx.ADAM is mxlite.optimizer.JuliaADAM
+    assert mx.cpu is mxlite.cpu and mx.gpu is mxlite.gpu
+    assert mx.save_checkpoint is mxlite.checkpoint.save_checkpoint
+    assert mx.load_checkpoint is mxlite.checkpoint.load_checkpoint
+    for name in ("FeedForward", "fit", "predict", "chain", "SGD", "ADAM",
+                 "FullyConnected", "every_n_epoch", "speedometer"):
+        assert hasattr(mx, name) and not hasattr(mxlite, name), name
+
+
+def test_get_mnist_providers() -> None:
+    train, evaluation = mx.get_mnist_providers(100)
+    assert [tuple(d.shape) for d in train.provide_data] == [(100, 784)]
+    assert [d.name for d in evaluation.provide_label] == ["softmax_label"]
+    first = next(iter(evaluation))
+    want = mxlite.test_utils.get_mnist()["test_label"][:100]
+    np.testing.assert_array_equal(first.label[0].asnumpy(), want)  # in file order
+    shuffled = next(iter(train)).label[0].asnumpy()
+    in_order = mxlite.test_utils.get_mnist()["train_label"][:100]
+    assert not np.array_equal(shuffled, in_order)
+    images, _ = mx.get_mnist_providers(50, data_name="img", label_name="y", flat=False)
+    assert [(d.name, tuple(d.shape)) for d in images.provide_data] == [
+        ("img", (50, 1, 28, 28))]

@@ -29,9 +29,25 @@ from .mnist import get_mnist_providers
 from .model import FeedForward, every_n_batch, every_n_epoch, fit, predict, speedometer
 from .symbol import SymbolicNode, Variable, chain, operators
 
-__all__ = ["ADAM", "Context", "FeedForward", "SGD", "SymbolicNode", "Variable", "chain",
-           "cpu", "every_n_batch", "every_n_epoch", "fit", "get_mnist_providers", "gpu",
-           "load_checkpoint", "predict", "save_checkpoint", "speedometer"]
+__all__ = [
+    "ADAM",
+    "Context",
+    "FeedForward",
+    "SGD",
+    "SymbolicNode",
+    "Variable",
+    "chain",
+    "cpu",
+    "every_n_batch",
+    "every_n_epoch",
+    "fit",
+    "get_mnist_providers",
+    "gpu",
+    "load_checkpoint",
+    "predict",
+    "save_checkpoint",
+    "speedometer",
+]
 
 
 def _export_ops() -> None:

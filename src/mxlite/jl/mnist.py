@@ -1,4 +1,4 @@
-"""MXNet.jl's MNIST data providers (``examples/mnist/mnist-data.jl``), on the bundled copy."""
+"""MXNet.jl's MNIST data providers (its ``examples/mnist/mnist-data.jl``)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from ..io import MNISTIter
 __all__ = ["get_mnist_providers"]
 
 
-def get_mnist_providers(batch_size: int, data_name: str = "data",
-                        label_name: str = "softmax_label",
-                        flat: bool = True) -> tuple[MNISTIter, MNISTIter]:
+def get_mnist_providers(
+    batch_size: int,
+    data_name: str = "data",
+    label_name: str = "softmax_label",
+    flat: bool = True,
+) -> tuple[MNISTIter, MNISTIter]:
     """``(train_provider, eval_provider)`` over MNIST, as MXNet.jl's example.
 
     Both are MNISTIters (MXNet.jl's ``MNISTProvider``) over the copy bundled
@@ -32,10 +35,17 @@ def get_mnist_providers(batch_size: int, data_name: str = "data",
 [DataDesc[softmax_label,(100,),<class 'numpy.float32'>,NCHW]])
     """
     files = mnist_files()
-    common = {"data_name": data_name, "label_name": label_name,
-              "batch_size": batch_size, "flat": flat, "silent": True}
-    train_provider = MNISTIter(image=files["train_data"], label=files["train_label"],
-                               shuffle=True, **common)
-    eval_provider = MNISTIter(image=files["test_data"], label=files["test_label"],
-                              shuffle=False, **common)
+    common = {
+        "data_name": data_name,
+        "label_name": label_name,
+        "batch_size": batch_size,
+        "flat": flat,
+        "silent": True,
+    }
+    train_provider = MNISTIter(
+        image=files["train_data"], label=files["train_label"], shuffle=True, **common
+    )
+    eval_provider = MNISTIter(
+        image=files["test_data"], label=files["test_label"], shuffle=False, **common
+    )
     return train_provider, eval_provider

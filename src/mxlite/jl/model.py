@@ -104,7 +104,8 @@ def speedometer(frequency: int = 50) -> _JuliaCallback:
 
 def _ctx_names(contexts: Sequence[Context]) -> str:
     """MXNet.jl (Julia 0.4) printed a context vector as ``[CPU0]``, ``[GPU0,GPU1]``."""
-    return "[" + ",".join(f"{c.device_type.upper()}{c.device_id}" for c in contexts) + "]"
+    names = (f"{c.device_type.upper()}{c.device_id}" for c in contexts)
+    return "[" + ",".join(names) + "]"
 
 
 class _Verbosity:
@@ -123,7 +124,8 @@ class FeedForward:
 
     Example:
         >>> import mxlite.jl as mx
-        >>> net = mx.chain(mx.Variable('data'), mx.FullyConnected(name='fc', num_hidden=10),
+        >>> net = mx.chain(mx.Variable('data'),
+        ...                mx.FullyConnected(name='fc', num_hidden=10),
         ...                mx.SoftmaxOutput(name='softmax'))
         >>> model = mx.FeedForward(net, context=mx.cpu())
         >>> model.arg_params is None
@@ -148,7 +150,8 @@ class FeedForward:
     def _module_for(self, data: Any) -> Module:
         if not hasattr(data, "provide_data"):
             raise ParamError(f"FeedForward: data must be a data provider (an mx.io "
-                             f"iterator such as NDArrayIter); got {type(data).__name__}.")
+                             f"iterator such as NDArrayIter); got "
+                             f"{type(data).__name__}.")
         data_names = [d.name for d in data.provide_data]
         # A provider without labels (prediction) still leaves the symbol's label
         # inputs out of the parameters: they are the arguments named *label.
@@ -186,8 +189,8 @@ class FeedForward:
         metric = metric_mod.create(eval_metric or "acc")
         val_metric = metric_mod.create(eval_metric or "acc")
         module = self._module_for(train_data)
-        module.bind(train_data.provide_data, train_data.provide_label, for_training=True,
-                    force_rebind=True)
+        module.bind(train_data.provide_data, train_data.provide_label,
+                    for_training=True, force_rebind=True)
         say(2, "Initializing parameters...")
         keep = not force_init
         module.init_params(initializer, self.arg_params if keep else None,
@@ -265,13 +268,13 @@ class FeedForward:
                 verbosity: int = 1) -> np.ndarray:
         """Class probabilities, one row per example (padding stripped)."""
         if self.arg_params is None:
-            raise ParamError("FeedForward.predict: the model has no parameters; call fit() "
-                             "or load a checkpoint first.")
+            raise ParamError("FeedForward.predict: the model has no parameters; call "
+                             "fit() or load a checkpoint first.")
         module = self._module_for(data)
         if not module.binded or module.data_shapes != [
                 (d.name, tuple(d.shape)) for d in data.provide_data]:
-            module.bind(data.provide_data, data.provide_label or None, for_training=False,
-                        force_rebind=True)
+            module.bind(data.provide_data, data.provide_label or None,
+                        for_training=False, force_rebind=True)
         module.set_params(self.arg_params, self.aux_params)
         out = module.predict(data)
         return out.asnumpy() if callback is None else callback(out.asnumpy())

@@ -1,4 +1,4 @@
-"""MXNet.jl's symbolic API: ``mx.Variable``, operators as ``mx.<Op>``, ``mx.chain``, ``>>``.
+"""MXNet.jl's symbols: ``mx.Variable``, operators as ``mx.<Op>``, ``mx.chain``, ``>>``.
 
 MXNet.jl wrote a network as a chain of partial operators::
 
@@ -62,7 +62,7 @@ class SymbolicNode(Symbol):
 
 
 def Variable(name: str, **kwargs: Any) -> SymbolicNode:  # noqa: N802 (MXNet.jl's name)
-    """A placeholder, as MXNet.jl's ``mx.Variable(:data)`` (keywords as ``mx.sym.Variable``).
+    """A placeholder: MXNet.jl's ``mx.Variable(:data)`` (keywords as mx.sym.Variable).
 
     Example:
         >>> import mxlite.jl as mx
@@ -92,8 +92,10 @@ def chain(first: Symbol, *stages: Symbol) -> SymbolicNode:
     result = first
     for i, stage in enumerate((first, *stages)):
         if not isinstance(stage, Symbol):
-            raise GraphError(f"chain: every stage must be a Symbol; got "
-                             f"{type(stage).__name__} {stage!r} as stage {i}.")
+            raise GraphError(
+                f"chain: every stage must be a Symbol; got "
+                f"{type(stage).__name__} {stage!r} as stage {i}."
+            )
         if i:
             result = stage(result)
     return SymbolicNode.of(result)
@@ -108,6 +110,9 @@ def _operator(function: Callable[..., Symbol]) -> Callable[..., SymbolicNode]:
 
 
 def operators() -> dict[str, Callable[..., SymbolicNode]]:
-    """Every public registry operator, as ``mx.sym`` builds it, returning SymbolicNodes."""
-    return {name: _operator(getattr(sym, name)) for name in dir(sym.op)
-            if not name.startswith("_") and callable(getattr(sym, name, None))}
+    """Every public registry operator, as ``mx.sym`` builds it, giving SymbolicNodes."""
+    return {
+        name: _operator(getattr(sym, name))
+        for name in dir(sym.op)
+        if not name.startswith("_") and callable(getattr(sym, name, None))
+    }

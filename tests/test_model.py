@@ -124,6 +124,24 @@ def test_epoch_end_callback_gets_mxnet_arguments(trained):
     assert max_diff(as_np(arg_params), as_np(trained["model"].arg_params)) == 0
 
 
+def test_eval_callbacks_get_mxnet_feedforward_numbers():
+    x, y = dataset(40, seed=8)
+    vx, vy = dataset(23, seed=9)  # 5 batches of 5, the last padded
+    ends, batches = [], []
+    model = mx.model.FeedForward(tiny(), num_epoch=2, numpy_batch_size=10)
+    model.fit(
+        x,
+        y,
+        eval_data=mx.io.NDArrayIter(vx, vy, 5),
+        eval_end_callback=lambda p: ends.append(
+            (p.epoch, p.nbatch, p.eval_metric.name)
+        ),
+        eval_batch_end_callback=lambda p: batches.append((p.epoch, p.nbatch)),
+    )
+    assert ends == [(0, 5, "accuracy"), (1, 5, "accuracy")]  # batches read
+    assert batches == [(e, i) for e in (0, 1) for i in range(5)]  # from 0, as MXNet
+
+
 def test_fit_equals_module_fit():
     """Same data, parameters and optimizer: FeedForward trains as Module does."""
     x, y = dataset(60, seed=4)

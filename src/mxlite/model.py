@@ -155,8 +155,12 @@ class _EpochClock:
         return [self.epoch_end, *as_list(callbacks), *restart]
 
     def eval_callbacks(self, callbacks: Any) -> list[Callable]:
-        """The user's eval-end callbacks; the next epoch's clock starts after them."""
-        return [*as_list(callbacks), self.restart]
+        """The user's eval-end callbacks, then the restart of the next epoch's clock.
+
+        They get ``nbatch`` = the batches read, as in MXNet's FeedForward
+        (Module's score passes the last batch's index).
+        """
+        return [*(_CountFromOne(cb) for cb in as_list(callbacks)), self.restart]
 
 
 class FeedForward:

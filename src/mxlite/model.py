@@ -233,16 +233,12 @@ class FeedForward:
         )
         _check_count("FeedForward", "begin_epoch", begin_epoch, 0, optional=False)
         self._check_optimizer(optimizer, kwargs)
-        self.num_epoch, self.epoch_size, self.begin_epoch = (
-            num_epoch,
-            epoch_size,
-            begin_epoch,
-        )
-        self.optimizer, self.initializer, self.kwargs = (
-            optimizer,
-            initializer,
-            dict(kwargs),
-        )
+        self.num_epoch = num_epoch
+        self.epoch_size = epoch_size
+        self.begin_epoch = begin_epoch
+        self.optimizer = optimizer
+        self.initializer = initializer
+        self.kwargs = dict(kwargs)
         self.numpy_batch_size = numpy_batch_size
         self.arg_params, self.aux_params = arg_params, aux_params
         self.allow_extra_params = allow_extra_params

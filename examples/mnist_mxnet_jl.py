@@ -1,9 +1,10 @@
 """Digit Recognition on MNIST: the MXNet.jl tutorial (seed 001), in Python on mxlite.
 
-MXNet.jl's notebook translated line by line: Julia symbols (``:fc1``) become
-strings, ``@mx.chain a => b => c`` becomes ``mx.chain(a, b, c)``, arrays are
-row-major (``probs[i]`` is example i; Julia's was ``probs[:, i]``) and indices
-start at 0. Run it as a script::
+MXNet.jl's notebook translated line by line, with ``import mxlite.jl as mx`` for
+``using MXNet``: Julia symbols (``:fc1``) become strings, ``@mx.chain a => b => c``
+becomes ``mx.chain(a, b, c)`` (or ``a >> b >> c``), arrays are row-major
+(``probs[i]`` is example i; Julia's was ``probs[:, i]``) and indices start at 0.
+Run it as a script::
 
     python examples/mnist_mxnet_jl.py                  # 20 epochs, as the tutorial
     python examples/mnist_mxnet_jl.py --epochs 2 --out /tmp/jl
@@ -22,7 +23,8 @@ import matplotlib
 matplotlib.use("Agg")  # headless: the images go to files
 import matplotlib.pyplot as plt
 
-import mxlite as mx
+import mxlite
+import mxlite.jl as mx
 from mxlite.datasets import mnist_files, read_images, read_labels
 
 
@@ -54,23 +56,6 @@ def showtraindigit(d, out_dir):
     return show_digit(trainX, d, os.path.join(out_dir, f"train_digit_{d}.png"))
 
 
-def get_mnist_providers(batch_size, data_name="data", label_name="softmax_label", flat=True):
-    """MXNet.jl's examples/mnist/mnist-data.jl: (train_provider, eval_provider)."""
-    filenames = mnist_files()  # mx.get_mnist_ubyte(): the bundled copy, no download
-    # data provider
-    train_provider = mx.io.MNISTIter(image=filenames["train_data"],
-                                     label=filenames["train_label"],
-                                     data_name=data_name, label_name=label_name,
-                                     batch_size=batch_size, shuffle=True, flat=flat,
-                                     silent=True)
-    eval_provider = mx.io.MNISTIter(image=filenames["test_data"],
-                                    label=filenames["test_label"],
-                                    data_name=data_name, label_name=label_name,
-                                    batch_size=batch_size, shuffle=False, flat=flat,
-                                    silent=True)
-    return train_provider, eval_provider
-
-
 files = mnist_files()
 trainX, trainY = read_images(files["train_data"]), read_labels(files["train_label"])
 testX, testY = read_images(files["test_data"]), read_labels(files["test_label"])
@@ -83,7 +68,7 @@ def main(argv=None):
     logging.basicConfig(format="%(levelname)s: %(message)s")
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("jax").setLevel(logging.WARNING)
-    mx.random.seed(0)
+    mxlite.random.seed(0)  # not in the tutorial: makes a run repeatable
 
     # 1<n<60000 (Julia is 1-based: n=60000 is the last image, index 59999 here)
     n = 60000
@@ -101,11 +86,11 @@ def main(argv=None):
     act2 = mx.Activation(data=fc2, name='relu2', act_type='relu')
     fc3  = mx.FullyConnected(data=act2, name='fc3', num_hidden=10)
 
-    # A final SoftmaxOutput turns the 10-dimensional prediction into class probabilities.
+    # A final SoftmaxOutput turns the 10-dimensional prediction into probabilities.
     mlp  = mx.SoftmaxOutput(data=fc3, name='softmax')
     mlp_nested = mlp
 
-    # The MLP is just a chain of layers, so the mx.chain form defines the same architecture.
+    # The MLP is just a chain of layers: the mx.chain form is the same architecture.
     mlp = mx.chain(mx.Variable('data'),
                    mx.FullyConnected(name='fc1', num_hidden=128),
                    mx.Activation(name='relu1', act_type='relu'),
@@ -115,9 +100,10 @@ def main(argv=None):
                    mx.SoftmaxOutput(name='softmax'))
     assert mlp.tojson() == mlp_nested.tojson(), "mx.chain and the nested form differ"
 
-    # Load the MNIST data providers.
+    # Load the MNIST data providers (MXNet.jl's examples/mnist/mnist-data.jl; here
+    # mx.get_mnist_providers, over the MNIST copy bundled with mxlite).
     batch_size = 100
-    train_provider, eval_provider = get_mnist_providers(batch_size)
+    train_provider, eval_provider = mx.get_mnist_providers(batch_size)
 
     # mx.FeedForward is the built-in model for feed-forward architectures.
     # (The tutorial used mx.gpu(); mx.cpu() runs anywhere.)
@@ -128,7 +114,8 @@ def main(argv=None):
 
     # Train for n_epoch epochs, monitoring accuracy on the validation set.
     tic = time.time()
-    mx.fit(model, optimizer, train_provider, n_epoch=args.epochs, eval_data=eval_provider)
+    mx.fit(model, optimizer, train_provider, n_epoch=args.epochs,
+           eval_data=eval_provider)
     print(f"{time.time() - tic:10.6f} seconds")
 
     probs = mx.predict(model, eval_provider)

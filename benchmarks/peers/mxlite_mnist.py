@@ -2,7 +2,9 @@
 
 ``Module.fit`` on an ``NDArrayIter`` (shuffled), ``Speedometer(batch, 100)``,
 and an epoch-end callback that stamps the clock: nothing here is special to
-the benchmark; it is the seed 002 / 001 code with ``import mxlite as mx``.
+the benchmark; it is the seed 002 code with ``import mxlite as mx``. Seed
+001's MLP runs through the same Module (``mxlite.jl``'s FeedForward is a thin
+holder over it), written here in MXNet Python's API.
 The Chainer and Mocha workloads use the same MXNet-style API with their
 models, optimizers and schedules (mxlite's Chainer and Mocha dialects are
 not built yet).

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import mxlite as mx
+import mxlite.jl
 from mxlite import checkpoint
 from mxlite.base import FormatError
 from mxlite.ndarray.serialization import load_arrays
@@ -182,9 +183,12 @@ def test_mxnet_checkpoint_predicts_what_mxnet_predicted():
     mod = mx.mod.Module.load(str(FIXTURES / "mlp"), 1)
     mod.bind([("data", (100, 1, 28, 28))], [("softmax_label", (100,))], for_training=False)
     np.testing.assert_allclose(mod.predict(x).asnumpy(), want, rtol=0, atol=1e-5)
-    ff = mx.FeedForward.load(str(FIXTURES / "mlp"), 1)
+    with pytest.warns(DeprecationWarning, match="FeedForward is deprecated"):
+        ff = mx.model.FeedForward.load(str(FIXTURES / "mlp"), 1)
+    np.testing.assert_allclose(ff.predict(x), want, rtol=0, atol=1e-5)
     it = mx.io.NDArrayIter(x, batch_size=4)
-    np.testing.assert_allclose(mx.predict(ff, it), want, rtol=0, atol=1e-5)
+    ff_jl = mxlite.jl.FeedForward.load(str(FIXTURES / "mlp"), 1)
+    np.testing.assert_allclose(mxlite.jl.predict(ff_jl, it), want, rtol=0, atol=1e-5)
 
 
 def test_mxlite_checkpoint_is_mxnet_format_byte_for_byte(tmp_path):

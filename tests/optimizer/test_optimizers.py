@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import mxlite as mx
+import mxlite.jl as mxjl
 from mxlite.base import FormatError, MXNetError, ParamError
 
 f32 = np.float32
@@ -167,8 +168,8 @@ CASES = [
     ("signum", _py("signum"), {"wd_lh": 0.02}, ref_signum, ("mom",), False),
     ("signsgd", _py("signum"), {"momentum": 0.0}, ref_signum, (), False),
     ("ftml", _py("ftml"), {}, ref_ftml, ("d", "v", "z"), False),
-    ("jl-sgd", _jl(mx.SGD), {"momentum": 0.9}, ref_jl_sgd, ("mom",), True),
-    ("jl-adam", _jl(mx.ADAM), {}, ref_jl_adam, ("mt", "vt"), True),
+    ("jl-sgd", _jl(mxjl.SGD), {"momentum": 0.9}, ref_jl_sgd, ("mom",), True),
+    ("jl-adam", _jl(mxjl.ADAM), {}, ref_jl_adam, ("mt", "vt"), True),
 ]
 IDS = [c[0] for c in CASES]
 
@@ -324,7 +325,7 @@ def test_wd_only_on_weight_and_gamma_when_names_are_known():
                                     "bn_gamma": True, "bn_beta": False,
                                     "bn_moving_mean": False}
     assert all(_decayed(mx.optimizer.SGD(wd=0.1), names).values())  # MXNet: no names
-    assert all(_decayed(mx.SGD(weight_decay=0.1, param_idx2name=dict(enumerate(names))),
+    assert all(_decayed(mxjl.SGD(weight_decay=0.1, param_idx2name=dict(enumerate(names))),
                         names).values())  # MXNet.jl decays everything
 
 
@@ -437,11 +438,11 @@ def test_dump_optimizer_restores_its_configuration():
     assert type(got) is mx.optimizer.RMSProp and got.centered and got.gamma1 == 0.8
     assert got.lr_mult == {"fc_bias": 3.0} and got.wd_mult == {"fc_bias": 0.0}
     assert got.num_update == 3 and got.lr_at(5) == opt.lr_at(5) == 0.05
-    jl = mx.optimizer.get_updater(mx.ADAM(lr=0.01, weight_decay=0.5))
+    jl = mx.optimizer.get_updater(mxjl.ADAM(lr=0.01, weight_decay=0.5))
     run_updater(jl, steps=1)
     fresh = mx.optimizer.get_updater(mx.optimizer.SGD())
     fresh.set_states(jl.get_states(dump_optimizer=True))
-    assert type(fresh.optimizer) is mx.ADAM and fresh.optimizer.wd == 0.5
+    assert type(fresh.optimizer) is mxjl.ADAM and fresh.optimizer.wd == 0.5
 
 
 def test_unknown_name_suggests_the_closest():
@@ -452,16 +453,16 @@ def test_unknown_name_suggests_the_closest():
 
 
 def test_mxnet_jl_spellings():
-    opt = mx.SGD(lr=0.1, momentum=0.9, weight_decay=0.00001)
+    opt = mxjl.SGD(lr=0.1, momentum=0.9, weight_decay=0.00001)
     assert (opt.lr, opt.momentum, opt.wd, opt.clip_gradient) == (0.1, 0.9, 1e-5, 0.0)
-    assert mx.SGD().wd == 0.0001 and mx.ADAM().wd == 0.00001 and mx.ADAM().lr == 0.001
-    assert mx.SGD is not mx.optimizer.SGD
+    assert mxjl.SGD().wd == 0.0001 and mxjl.ADAM().wd == 0.00001 and mxjl.ADAM().lr == 0.001
+    assert mxjl.SGD is not mx.optimizer.SGD
     with pytest.raises(ParamError, match="spell 'learning_rate' as lr"):
-        mx.SGD(learning_rate=0.1)
+        mxjl.SGD(learning_rate=0.1)
     with pytest.raises(ParamError, match="momentum_scheduler"):
-        mx.SGD(momentum_scheduler=object())
+        mxjl.SGD(momentum_scheduler=object())
     # grad / batch_size (rescale_grad), clip, then + wd*w, on every parameter
-    jl = mx.SGD(lr=1.0, grad_clip=0.5, weight_decay=0.1, rescale_grad=0.1)
+    jl = mxjl.SGD(lr=1.0, grad_clip=0.5, weight_decay=0.1, rescale_grad=0.1)
     w = mx.nd.ones((1,))
     jl.update("fc_bias", w, mx.nd.array([10.0]), None)
     assert w.asnumpy()[0] == pytest.approx(1 - (0.5 + 0.1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..ops.registry import generate_namespace
 from ._frontend import make_function
 from .naming import NameManager, Prefix
-from .symbol import Group, Symbol, Variable, chain, load, load_json, var
+from .symbol import Group, Symbol, Variable, load, load_json, var
 
 __all__ = [
     "Group",
@@ -14,7 +14,6 @@ __all__ = [
     "Symbol",
     "Variable",
     "_internal",
-    "chain",
     "load",
     "load_json",
     "op",

@@ -3,7 +3,8 @@
 Inputs are Symbols given by position (MXNet's argument order) or by name;
 ``name=`` names the node and ``attr=`` adds node attributes; everything else is
 an operator parameter. An operator called without its data input returns a
-partial symbol for MXNet.jl-style chaining.
+partial symbol (its input a free variable ``<name>_data``, as in MXNet), which
+composition fills in (MXNet.jl's chaining in ``mxlite.jl``).
 """
 
 from __future__ import annotations

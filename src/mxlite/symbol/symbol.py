@@ -28,7 +28,7 @@ from .graph import (
 )
 from .infer import infer_shapes, infer_types
 
-__all__ = ["Group", "Symbol", "Variable", "chain", "create", "load", "load_json", "var"]
+__all__ = ["Group", "Symbol", "Variable", "create", "load", "load_json", "var"]
 
 
 class _OutputIndexError(GraphError, IndexError):
@@ -252,12 +252,6 @@ class Symbol:
             head.name = name
         return result
 
-    def __rshift__(self, other: Symbol) -> Symbol:
-        """``a >> b``: feed ``a`` into ``b``'s first argument (MXNet.jl's chain)."""
-        if not isinstance(other, Symbol):
-            return NotImplemented
-        return other(self)
-
     def __copy__(self) -> Symbol:
         return _substitute(self._heads, {})
 
@@ -411,7 +405,7 @@ def create(called: str, inputs: Sequence[Symbol | None], params: dict, *,
 
     An operator created without its data input is a *partial* symbol: its
     first argument is the free variable ``<name>_data``, which composition
-    (``sym(prev)``, ``prev >> sym``, ``mx.chain``) replaces.
+    (``sym(prev)``; ``mxlite.jl``'s ``chain`` and ``>>``) replaces.
     """
     opdef = get_op(called)
     if name is not None and not isinstance(name, str):
@@ -470,24 +464,3 @@ def load(fname: str) -> Symbol:
     except FormatError as err:
         raise FormatError(f"{fname}: {err}") from None
 
-
-def chain(first: Symbol, *stages: Symbol) -> Symbol:
-    """Feed each symbol into the next one's first argument (MXNet.jl's ``@mx.chain``).
-
-    ``chain(data, fc, act)`` equals ``act(fc(data))``, which equals the nested
-    form ``Activation(FullyConnected(data, ...), ...)`` with the same names.
-
-    Example:
-        >>> import mxlite as mx
-        >>> net = mx.chain(mx.Variable('data'),
-        ...                mx.FullyConnected(name='fc1', num_hidden=8),
-        ...                mx.Activation(name='relu1', act_type='relu'))
-        >>> net.list_arguments()
-        ['data', 'fc1_weight', 'fc1_bias']
-    """
-    result = first
-    for stage in stages:
-        if not isinstance(stage, Symbol):
-            raise GraphError(f"chain: every stage must be a Symbol; got {type(stage).__name__}.")
-        result = stage(result)
-    return result

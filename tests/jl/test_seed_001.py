@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from ._examples import load_example, root_logging_restored
+from ..seeds._examples import load_example, root_logging_restored
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -5,8 +5,9 @@ Each optimizer is one module defining its per-tensor rule; ``Optimizer``
 used by compiled training steps and MXNet's imperative ``create_state`` /
 ``update`` / ``get_updater`` API. ``mx.optimizer.create('sgd', ...)`` looks
 names up in the registry (with a "did you mean" on a miss). MXNet.jl's
-spellings are ``JuliaSGD``/``JuliaADAM``, exported by the facade as ``mx.SGD``
-and ``mx.ADAM``.
+spellings are ``JuliaSGD``/``JuliaADAM``: their update rules differ from MXNet
+Python's, so they live here with the other rules, and the MXNet.jl dialect
+exports them as ``mxlite.jl.SGD`` and ``mxlite.jl.ADAM``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,9 @@ spelled and ordered things differently from MXNet Python
 - ``SGD``'s ``weight_decay`` defaults to 1e-4, ``ADAM``'s to 1e-5.
 
 They are not in the ``mx.optimizer.create`` registry (``'sgd'`` and ``'adam'``
-are MXNet Python's); the facade exports them as ``mx.SGD`` and ``mx.ADAM``.
+are MXNet Python's); ``mxlite.jl`` exports them as ``mx.SGD`` and ``mx.ADAM``
+(``import mxlite.jl as mx``). They stay beside the other rules because
+they are rules (MXNet.jl's order of clipping and decay), not naming.
 MXNet.jl's ``LearningRate``/``Momentum`` scheduler types are not provided: pass
 an ``mx.lr_scheduler`` schedule as ``lr_scheduler``; ``momentum_scheduler``
 must be None.
@@ -90,7 +92,7 @@ class JuliaSGD(_JuliaOptimizer):
         **kwargs: other :class:`Optimizer` arguments (rescale_grad, ...).
 
     Example:
-        >>> import mxlite as mx
+        >>> import mxlite.jl as mx
         >>> opt = mx.SGD(lr=0.1, momentum=0.9, weight_decay=0.00001)
         >>> opt.momentum, opt.lr, opt.wd
         (0.9, 0.1, 1e-05)

@@ -33,8 +33,9 @@ import mxlite as mx  # noqa: E402
 def _stores(mod: mx.mod.Module) -> list[dict]:
     """The compiled-program stores of the module's training steps (any version)."""
     found = []
-    for owner in (mod, getattr(mod, "_runner", None)):
-        for value in vars(owner or object()).values():
+    owners = [mod] + [getattr(mod, "_runner", None)] * hasattr(mod, "_runner")
+    for owner in owners:
+        for value in vars(owner).values():
             if isinstance(getattr(value, "_compiled", None), dict):
                 found.append(value._compiled)
             if isinstance(value, dict):
@@ -54,8 +55,12 @@ def main() -> None:
     mod.fit(mx.io.NDArrayIter(x, y, 100, shuffle=True), num_epoch=1,
             optimizer_params={"learning_rate": 0.1}, eval_metric="acc",
             batch_end_callback=mx.callback.Speedometer(100, 100))
+    seen = set()
     for store in _stores(mod):
         for key, exe in store.items():
+            if id(exe) in seen:
+                continue
+            seen.add(id(exe))
             kind = key[0][0] if isinstance(key[0], tuple) else key[0]
             if kind != "loop":
                 continue

@@ -1,4 +1,4 @@
-"""The OpCase harness itself: reproducible inputs."""
+"""The OpCase harness itself: reproducible inputs and explicit gradient skips."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import os
 import subprocess
 import sys
 
-from mxlite.testing import case
+import pytest
+
+from mxlite.testing import OpCase, case
 
 _PRINT_INPUTS = """
 from mxlite.testing import OpCase, case
@@ -39,3 +41,27 @@ def test_case_seed_is_a_crc32_of_the_case_string():
     assert str(c) == "num_hidden=4,data[2,3]"
     assert c.seed == 0x7FA6D810  # zlib.crc32(b"num_hidden=4,data[2,3]")
     assert c.seed != case({"num_hidden": 5}, data=(2, 3)).seed
+
+
+class _NoGradient(OpCase):
+    op = "argmax"
+    check_grad = False
+    check_grad_reason = "the outputs are indices"
+
+
+class _NoGradientNoReason(OpCase):
+    op = "argmax"
+    check_grad = False
+
+
+def test_no_gradient_check_is_a_skip_with_the_reason():
+    with pytest.raises(pytest.skip.Exception,
+                       match=r"check_grad is False for argmax: the outputs are indices"):
+        _NoGradient().test_gradient(case(data=(2, 3)))
+
+
+def test_no_gradient_check_without_a_reason_fails():
+    with pytest.raises(pytest.fail.Exception,
+                       match=r"_NoGradientNoReason sets check_grad = False for argmax "
+                             r"without check_grad_reason"):
+        _NoGradientNoReason().test_gradient(case(data=(2, 3)))

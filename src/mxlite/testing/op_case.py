@@ -74,7 +74,10 @@ class OpCase:
     rtol, atol = 1e-5, 1e-6
     grad_rtol, grad_atol = 1e-5, 1e-7
     no_grad: tuple = ()
+    #: False for operators without a gradient to check; then say why in
+    #: ``check_grad_reason`` (the skip message shows it).
     check_grad = True
+    check_grad_reason = ""
     key_seed = 0
 
     # -- overridable ------------------------------------------------------
@@ -162,9 +165,19 @@ class OpCase:
         for a, b in zip(eager, jitted):
             np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
 
+    def _skip_gradient(self) -> None:
+        """Skip the gradient check, with the class's reason; fail without one."""
+        import pytest  # NOTE: the test extra's; mx.test_utils imports without it
+
+        name = type(self).__name__
+        if not self.check_grad_reason:
+            pytest.fail(f"{name} sets check_grad = False for {self.op} without "
+                        "check_grad_reason; say why the operator has no gradient check.")
+        pytest.skip(f"check_grad is False for {self.op}: {self.check_grad_reason}")
+
     def test_gradient(self, case: Case) -> None:
         if not self.check_grad:
-            return
+            self._skip_gradient()
         args, aux = self.inputs(case, dtype="float64")
         p = self.parsed(case)
         names = list(self.opdef.arguments(p))

@@ -192,7 +192,8 @@ class OpCase:
             for i, x in zip(diff, xs):
                 full[i] = x
             outs, _ = self.run(case, full, aux)
-            return sum((o * w).sum() for o, w in zip(outs, cots))
+            # Integer outputs (indices) are constants here: cast, they add no gradient.
+            return sum((o.astype(w.dtype) * w).sum() for o, w in zip(outs, cots))
 
         scalar = jax.jit(scalar)
         grads = jax.grad(scalar, argnums=tuple(range(len(diff))))(*[args[i] for i in diff])

@@ -95,7 +95,7 @@ class TestPoolingBehaviour:
         return self.op.run_infer_shape(self.op.parse(params), [data], node=node)
 
     def test_defaults_are_mxnet(self):
-        """SEMANTICS.md A1.3: stride defaults to 1 per axis, convention 'valid'."""
+        """docs/semantics.md: stride defaults to 1 per axis, convention 'valid'."""
         p = self.op.parse({"kernel": (2, 2)})
         assert p.stride == () and p.pooling_convention == "valid" and p.pool_type == "max"
         assert p.count_include_pad is None and p.p_value is None

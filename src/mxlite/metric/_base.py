@@ -271,7 +271,7 @@ class DeviceMetric(EvalMetric):
 
     State: ``{"local": {field: f64}, "global": {field: f64}}``. ``mask`` is a
     (batch,) array, nonzero for real rows: padded rows are not counted (MXNet
-    counted them; see SEMANTICS.md C7).
+    counted them; see docs/semantics.md, "Metrics and padded last batches").
     """
 
     _config_attrs: tuple[str, ...] = ()

@@ -46,7 +46,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import json
 import logging
 import math
@@ -59,7 +58,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import random as _random
-from .base import DTypeError, ParamError, ShapeError
+from .base import DTypeError, ParamError, ShapeError, did_you_mean
 from .ndarray import NDArray
 from .ndarray import load as _load_params
 
@@ -177,9 +176,8 @@ def create(initializer: Any, **kwargs: Any) -> Initializer:
         return create(spec[0], **spec[1])
     key = text.lower()
     if key not in _REGISTRY:
-        hint = difflib.get_close_matches(key, _REGISTRY, n=1)
-        fix = f"Did you mean {hint[0]!r}? " if hint else ""
-        raise ParamError(f"mx.init.create: unknown initializer {initializer!r}. {fix}"
+        raise ParamError(f"mx.init.create: unknown initializer {initializer!r}."
+                         f"{did_you_mean(key, _REGISTRY)} "
                          f"Registered: {', '.join(sorted(_REGISTRY))}.")
     return _REGISTRY[key](**kwargs)
 

@@ -15,7 +15,6 @@ Two kinds of metric share MXNet's interface:
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 import math
 import warnings
@@ -26,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy
 
-from ..base import MXNetError, ParamError, ShapeError
+from ..base import MXNetError, ParamError, ShapeError, did_you_mean
 from ..ndarray import NDArray
 
 __all__ = [
@@ -524,8 +523,7 @@ def create_registered(metric: Any, *args: Any, **kwargs: Any) -> EvalMetric:
 
 
 def _unknown(name: str) -> str:
-    close = difflib.get_close_matches(name.lower(), list(_REGISTRY), n=1, cutoff=0.6)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(name.lower(), _REGISTRY)
     return (
         f"mx.metric.create: unknown metric {name!r}.{hint} Registered names: "
         f"{', '.join(sorted(_REGISTRY))}."

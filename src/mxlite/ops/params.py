@@ -9,13 +9,12 @@ Each parameter turns a Python value or an MXNet JSON string (``"(5, 5)"``,
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
-from ..base import ParamError
+from ..base import ParamError, did_you_mean
 
 __all__ = [
     "REQUIRED",
@@ -302,9 +301,8 @@ def parse_params(op_name: str, node: str | None, specs: tuple[Param, ...],
     by_name = {p.name: p for p in specs}
     for key in kwargs:
         if key not in by_name:
-            hint = difflib.get_close_matches(key, by_name, n=1)
             allowed = ", ".join(by_name) or "none"
-            extra = f" Did you mean {hint[0]!r}?" if hint else f" Accepted: {allowed}."
+            extra = did_you_mean(key, by_name) or f" Accepted: {allowed}."
             raise ParamError(f"{where}: unknown parameter {key!r}.{extra}")
     values: dict[str, Any] = {}
     given: dict[str, str] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -185,6 +186,14 @@ def test_register_custom_initializer():
 
     assert np.all(_filled(mx.init.create("mytestinit"), "x_weight") == 0.25)
     assert isinstance(mx.init.create("customtestinit"), CustomTestInit)
+
+
+def test_verbose_lines_go_to_the_mxlite_initializer_logger(caplog):
+    init = mx.init.Uniform().set_verbosity(True)
+    with caplog.at_level(logging.INFO, logger="mxlite"):
+        _filled(init, "a_weight", (2, 3))
+    assert [r.name for r in caplog.records] == ["mxlite.initializer"]
+    assert caplog.records[0].getMessage().startswith("Initialized a_weight as ")
 
 
 def test_seed_makes_draws_reproducible():

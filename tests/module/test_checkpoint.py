@@ -56,6 +56,7 @@ def test_save_then_load_gives_identical_predictions(tmp_path, caplog):
         mod.save_checkpoint(prefix, 3)
     assert listing(tmp_path) == ["net-0003.params", "net-symbol.json"]
     assert f'Saved checkpoint to "{prefix}-0003.params"' in caplog.messages
+    assert "mxlite.checkpoint" in [r.name for r in caplog.records]
     keys = sorted(load_arrays(f"{prefix}-0003.params"))
     assert keys == ["arg:bn1_beta", "arg:bn1_gamma", "arg:fc1_bias", "arg:fc1_weight",
                     "arg:fc2_bias", "arg:fc2_weight", "aux:bn1_moving_mean",

@@ -1,4 +1,4 @@
-"""The suite runs with JAX's strict dtype promotion (tests/conftest.py)."""
+"""The suite runs with JAX's strict dtype promotion (the root conftest.py)."""
 
 import jax
 import jax.numpy as jnp
@@ -13,7 +13,7 @@ def test_mixing_float32_and_float64_raises():
 
 def test_mixing_int32_and_int64_raises():
     with pytest.raises(jax.dtypes.TypePromotionError):
-        jnp.arange(2, dtype=jnp.int32) < jnp.arange(2, dtype=jnp.int64)
+        _ = jnp.arange(2, dtype=jnp.int32) < jnp.arange(2, dtype=jnp.int64)
 
 
 def test_x64_is_on_as_mxlite_sets_it():

@@ -13,7 +13,7 @@ from mxlite.base import (
     GraphError,
 )
 
-from .test_symbol import run, small_mlp  # noqa: F401
+from .test_symbol import run, small_mlp
 
 
 # -- MXNet.jl partial symbols and chaining -------------------------------------

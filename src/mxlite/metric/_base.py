@@ -245,9 +245,10 @@ def _named(metric: EvalMetric, attr: str, arrays: dict) -> list:
         return list(arrays.values())
     missing = [n for n in names if n not in arrays]
     if missing:
+        kind = attr.partition("_")[0]
         raise ParamError(
             f"{type(metric).__name__}: {attr}={list(names)} asks for {missing}, which "
-            f"the model does not have; its {attr.split('_')[0]}s are {list(arrays)}."
+            f"the model does not have; its {kind}s are {list(arrays)}."
         )
     return [arrays[n] for n in names]
 
@@ -404,7 +405,7 @@ class DeviceMetric(EvalMetric):
 
     def _host(self, part: str) -> dict:
         if self._state is None:
-            return {f: 0.0 for f in self._fields}
+            return dict.fromkeys(self._fields, 0.0)
         return {k: float(v) for k, v in jax.device_get(self._state[part]).items()}
 
     def get(self) -> tuple:

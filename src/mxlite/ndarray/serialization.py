@@ -67,7 +67,7 @@ def _flag_dtype(flag: int) -> np.dtype | None:
     if _FLAG_NAMES[flag] != "bfloat16":
         return np.dtype(_FLAG_NAMES[flag])
     try:
-        import ml_dtypes
+        import ml_dtypes  # noqa: PLC0415  (optional: only bfloat16 arrays need it)
     except ImportError:
         return None
     return np.dtype(ml_dtypes.bfloat16)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -142,7 +142,8 @@ class Float(Param):
 
 class Bool(Param):
     kind = "a bool (True/False, 1/0)"
-    _STRINGS = {"true": True, "false": False, "1": True, "0": False}
+    _STRINGS: ClassVar[dict[str, bool]] = {"true": True, "false": False, "1": True,
+                                           "0": False}
 
     def _parse(self, value: Any) -> bool:
         if isinstance(value, str):
@@ -239,7 +240,7 @@ class Params(Mapping):
     what a symbol's JSON records.
     """
 
-    __slots__ = ("_values", "_given", "_hash")
+    __slots__ = ("_given", "_hash", "_values")
 
     def __init__(self, values: dict[str, Any], given: dict[str, str]) -> None:
         self._values = values

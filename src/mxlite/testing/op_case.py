@@ -19,6 +19,7 @@ and ``sym`` front ends, the same numbers and a JSON round trip.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +71,7 @@ class OpCase:
     """Base class of operator tests; see the module docstring."""
 
     op: str = ""
-    cases: list = []
+    cases: Sequence[Case] = ()
     rtol, atol = 1e-5, 1e-6
     grad_rtol, grad_atol = 1e-5, 1e-7
     no_grad: tuple = ()
@@ -167,7 +168,7 @@ class OpCase:
 
     def _skip_gradient(self) -> None:
         """Skip the gradient check, with the class's reason; fail without one."""
-        import pytest  # NOTE: the test extra's; mx.test_utils imports without it
+        import pytest  # noqa: PLC0415  (the test extra's; mx.test_utils works without)
 
         name = type(self).__name__
         if not self.check_grad_reason:
@@ -264,7 +265,7 @@ class OpCase:
         outs, _ = self.run(case, args, aux)
         sym = self._symbol(case)
         self._front_end_check(case, outs, self._bind_and_run(sym, case, args, aux), "mx.sym")
-        arg_shapes, out_shapes, aux_shapes = sym.infer_shape(
+        _, out_shapes, _ = sym.infer_shape(
             **{n: a.shape for n, a in zip(sym.list_arguments(), args)})
         assert [tuple(o.shape) for o in outs] == [tuple(s) for s in out_shapes]
 

@@ -24,10 +24,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
 
-import _common  # noqa: E402
-import mxlite_mnist  # noqa: E402
+import _common
+import mxlite_mnist
 
-import mxlite as mx  # noqa: E402
+import mxlite as mx
 
 
 def _stores(mod: mx.mod.Module) -> list[dict]:

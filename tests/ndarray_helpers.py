@@ -9,7 +9,6 @@ import numpy as np
 
 import mxlite as mx
 
-
 FIXTURES = Path(__file__).parent / "fixtures" / "mxnet"
 
 

@@ -41,7 +41,7 @@ def clock(monkeypatch):
 
 
 def messages(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "root"]
+    return [r.getMessage() for r in caplog.records if r.name == "mxlite.callback"]
 
 
 def fed_accuracy() -> mx.metric.Accuracy:

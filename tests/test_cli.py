@@ -65,8 +65,10 @@ def test_train_exits_0_and_prints_accuracy_and_paths(trained):
 
 def test_train_logs_mxnet_lines_and_no_jax_noise_or_bar(trained):
     err = trained["stderr"]
-    assert "INFO:root:Epoch[0] Batch [0-100]\tSpeed: " in err
-    assert "INFO:root:Epoch[0] Batch [400-500]\tSpeed: " in err
+    # Speedometer's lines come from the mxlite.callback logger; Module's from
+    # its logger argument, which defaults to MXNet's (the root logger).
+    assert "INFO:mxlite.callback:Epoch[0] Batch [0-100]\tSpeed: " in err
+    assert "INFO:mxlite.callback:Epoch[0] Batch [400-500]\tSpeed: " in err
     assert "INFO:root:Epoch[0] Train-accuracy=" in err
     assert "INFO:root:Epoch[0] Time cost=" in err
     assert "INFO:root:Epoch[0] Validation-accuracy=" in err

@@ -14,6 +14,7 @@ import pytest
 
 import mxlite as mx
 from mxlite.base import GraphError, ShapeError
+from mxlite.executor.compiler import graph_function
 
 from . import nets
 
@@ -149,8 +150,6 @@ class TestLeNet:
     def test_convolutions_pass_swapped_layout_between_them(self):
         # On CPU the graph holds conv -> tanh -> pool -> conv in (C, N, H, W):
         # one swap in (the data) and one out (before flatten), not one per op.
-        from mxlite.executor.compiler import graph_function
-
         sym = nets.lenet()
         shape = (4, 1, 28, 28)
         params = {k: jax.numpy.asarray(v) for k, v in nets.random_params(sym, shape).items()}

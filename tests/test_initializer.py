@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -169,8 +170,8 @@ def test_dumps_and_create_round_trip():
 
 
 def test_unknown_name_suggests_the_closest():
-    with pytest.raises(ParamError, match="unknown initializer 'unifrom'. "
-                                         "Did you mean 'uniform'\\?"):
+    with pytest.raises(ParamError, match=r"unknown initializer 'unifrom'\. "
+                                         r"Did you mean 'uniform'\?"):
         mx.init.create("unifrom")
     with pytest.raises(ParamError, match="not valid JSON"):
         mx.init.create("[not json")
@@ -187,13 +188,19 @@ def test_register_custom_initializer():
     assert isinstance(mx.init.create("customtestinit"), CustomTestInit)
 
 
+def test_verbose_lines_go_to_the_mxlite_initializer_logger(caplog):
+    init = mx.init.Uniform().set_verbosity(True)
+    with caplog.at_level(logging.INFO, logger="mxlite"):
+        _filled(init, "a_weight", (2, 3))
+    assert [r.name for r in caplog.records] == ["mxlite.initializer"]
+    assert caplog.records[0].getMessage().startswith("Initialized a_weight as ")
+
+
 def test_seed_makes_draws_reproducible():
     def draw():
-        out = []
-        for init in (mx.init.Uniform(), mx.init.Normal(), mx.init.Xavier(),
-                     mx.init.Orthogonal()):
-            out.append(_filled(init, "a_weight", (6, 5)))
-        return out
+        inits = (mx.init.Uniform(), mx.init.Normal(), mx.init.Xavier(),
+                 mx.init.Orthogonal())
+        return [_filled(init, "a_weight", (6, 5)) for init in inits]
 
     mx.random.seed(123)
     first = draw()

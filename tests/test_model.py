@@ -119,7 +119,7 @@ def test_batches_count_from_1_and_leftover_rows_roll_over(trained):
 def test_epoch_end_callback_gets_mxnet_arguments(trained):
     epochs = trained["epochs"]
     assert [e for e, *_ in epochs] == list(range(10))
-    epoch, symbol, arg_params, aux_params = epochs[-1]
+    _, symbol, arg_params, aux_params = epochs[-1]
     assert symbol is trained["model"].symbol and aux_params == {}
     assert max_diff(as_np(arg_params), as_np(trained["model"].arg_params)) == 0
 

@@ -19,8 +19,7 @@ from mxlite.base import (
 from mxlite.ndarray import _invoke
 from mxlite.ndarray.ndarray import NDArrayIndexError
 
-from .ndarray_helpers import FIXTURES, _close, _data, _mxnet_index, _nd  # noqa: F401
-
+from .ndarray_helpers import FIXTURES, _close, _data, _mxnet_index, _nd
 
 _KEYS = [
     1,
@@ -478,7 +477,7 @@ class TestFrontend:
 
     def test_unknown_parameter_suggests_a_name(self) -> None:
         with pytest.raises(
-            ParamError, match="sum: unknown parameter 'axs'. Did you mean 'axis'"
+            ParamError, match=r"sum: unknown parameter 'axs'\. Did you mean 'axis'"
         ):
             mx.nd.sum(mx.nd.ones(2), axs=0)
 

@@ -3,6 +3,7 @@ and type inference against MXNet 1.9.1's results, and MXNet.jl-style chaining.""
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -598,8 +599,6 @@ class TestStructure:
             x._set_attr(mood=3)
 
     def test_copy_is_independent(self) -> None:
-        import copy
-
         net = small_mlp()
         clone = copy.deepcopy(net)
         clone._set_attr(mood="x")

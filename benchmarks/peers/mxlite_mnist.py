@@ -20,6 +20,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _common
+import jax
 
 import mxlite as mx
 
@@ -101,7 +102,6 @@ def main() -> None:
     if args.device == "gpu":
         stats = ctx.jax_device.memory_stats() or {}
         device_mb = stats.get("peak_bytes_in_use", 0) / 2**20
-    import jax
     _common.emit("mxlite", args, times, accuracy,
                  {"mxlite": mx.__version__, "jax": jax.__version__,
                   "jaxlib": jax.lib.__version__ if hasattr(jax.lib, "__version__") else ""},

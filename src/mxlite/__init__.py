@@ -11,8 +11,24 @@ context=...)``, ``mx.fit``, ``mx.chain``, ``mx.<Op>``) is its own dialect:
 
 from __future__ import annotations
 
-from . import (autograd, base, callback, checkpoint, context, executor, initializer, io,
-               lr_scheduler, metric, model, module, ndarray, optimizer, random, symbol)
+from . import (
+               autograd,
+               base,
+               callback,
+               checkpoint,
+               context,
+               executor,
+               initializer,
+               io,
+               lr_scheduler,
+               metric,
+               model,
+               module,
+               ndarray,
+               optimizer,
+               random,
+               symbol,
+)
 from . import initializer as init
 from . import testing as test_utils
 from .base import MXNetError

@@ -68,7 +68,7 @@ def compilation_cache() -> Path | None:
         return None
     problem = _private(path)
     if problem:
-        logging.getLogger("mxlite").warning(
+        logging.getLogger(__name__).warning(
             "mxlite: not using %s as the compilation cache: %s. Set "
             "MXLITE_COMPILATION_CACHE to a private folder or to 'off'.", path, problem)
         return None

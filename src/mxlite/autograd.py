@@ -83,12 +83,12 @@ class _Scope:
         set_training(self._prev[1])
 
 
-def record(train_mode: bool = True) -> _Scope:  # noqa: F811 (MXNet's name)
+def record(train_mode: bool = True) -> _Scope:
     """Scope in which operators are recorded (training mode by default)."""
     return _Scope(True, train_mode)
 
 
-def pause(train_mode: bool = False) -> _Scope:  # noqa: F811
+def pause(train_mode: bool = False) -> _Scope:
     """Scope in which recording stops (predict mode by default)."""
     return _Scope(False, train_mode)
 
@@ -115,7 +115,7 @@ class _Var:
 class _Entry:
     """One recorded call: ``fn(*inputs) -> tuple(outputs)``."""
 
-    __slots__ = ("key", "fn", "inputs", "n_out", "seq", "freed")
+    __slots__ = ("fn", "freed", "inputs", "key", "n_out", "seq")
 
     def __init__(self, key: Hashable, fn: Callable, inputs: list, n_out: int) -> None:
         self.key, self.fn, self.inputs, self.n_out = key, fn, inputs, n_out
@@ -299,7 +299,7 @@ def _as_list(x) -> list:
 
 
 def backward(heads, head_grads=None, retain_graph: bool = False,
-             train_mode: bool = True) -> None:  # noqa: F811
+             train_mode: bool = True) -> None:
     """Accumulate gradients of ``heads`` into the leaves' ``.grad`` arrays."""
     heads = _as_list(heads)
     plan = _Plan(heads)
@@ -317,7 +317,7 @@ def backward(heads, head_grads=None, retain_graph: bool = False,
 
 
 def grad(heads, variables, head_grads=None, retain_graph: bool | None = None,
-         create_graph: bool = False, train_mode: bool = True):  # noqa: F811
+         create_graph: bool = False, train_mode: bool = True):
     """Return the gradients of ``heads`` w.r.t. ``variables`` (``.grad`` untouched).
 
     With ``create_graph=True`` the result is itself recorded, so it can be

@@ -7,6 +7,9 @@ also derive from the fitting built-in, so ``except ValueError`` works too.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 __all__ = [
     "MXNetError",
     "ParamError",
@@ -18,6 +21,7 @@ __all__ = [
     "AutogradError",
     "OpError",
     "_Null",
+    "did_you_mean",
 ]
 
 
@@ -55,6 +59,31 @@ class AutogradError(MXNetError):
 
 class OpError(MXNetError):
     """An operator failed while running; the message names the operator."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str:
+    """The hint an unknown-name error ends with: `` Did you mean 'x'?`` or ``""``.
+
+    Every registry (operators, parameters, metrics, initializers, optimizers,
+    iterator options) words its miss the same way through this function.
+
+    Args:
+        name: the name that was not found.
+        candidates: the names that exist.
+        cutoff: how similar (0 to 1, :func:`difflib.get_close_matches`) a
+            candidate must be to be suggested.
+
+    Returns:
+        The sentence with a leading space, or an empty string if nothing is close.
+
+    Example:
+        >>> did_you_mean("sgdd", ["sgd", "adam"])
+        " Did you mean 'sgd'?"
+        >>> did_you_mean("xyz", ["sgd", "adam"])
+        ''
+    """
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=cutoff)
+    return f" Did you mean {close[0]!r}?" if close else ""
 
 
 class _NullType:

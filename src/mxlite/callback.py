@@ -7,8 +7,9 @@ runs the batches in between as one compiled call and syncs the device only
 where a callback will look (Speedometer reads the metric every ``frequent``
 batches, never in between).
 
-Lines go to the root logger through ``logging.info``, as in MXNet, so
-``logging.basicConfig(level=logging.INFO)`` shows them (hence the LOG015 noqa).
+The lines are MXNet's, logged at INFO by the ``mxlite.callback`` logger (MXNet
+used the root logger): ``logging.basicConfig(level=logging.INFO)`` shows them
+as before, and ``logging.getLogger("mxlite").setLevel(...)`` quiets them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .checkpoint import save_checkpoint
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "BatchEndParam",
@@ -104,7 +107,7 @@ def log_train_metric(period: int, auto_reset: bool = False) -> Callable:
                     param.epoch,
                     param.nbatch,
                 )
-                logging.info(msg, epoch, nbatch, name, value)  # noqa: LOG015
+                _log.info(msg, epoch, nbatch, name, value)
             if auto_reset:
                 param.eval_metric.reset_local()
 
@@ -162,7 +165,7 @@ class Speedometer:
     def _log(self, param: BatchEndParam, count: int, speed: float) -> None:
         if param.eval_metric is None:
             msg = "Iter[%d] Batch [%d]\tSpeed: %.2f samples/sec"
-            logging.info(msg, param.epoch, count, speed)  # noqa: LOG015
+            _log.info(msg, param.epoch, count, speed)
             return
         name_value = param.eval_metric.get_name_value()
         values = sum(name_value, ())
@@ -174,7 +177,7 @@ class Speedometer:
         else:
             msg = "Epoch[%d] Batch [0-%d]\tSpeed: %.2f samples/sec" + metrics
             args = (param.epoch, count, speed, *values)
-        logging.info(msg, *args)  # noqa: LOG015
+        _log.info(msg, *args)
 
 
 class ProgressBar:
@@ -202,7 +205,7 @@ class ProgressBar:
         filled_len = round(self.bar_len * count / float(self.total))
         percents = math.ceil(100.0 * count / float(self.total))
         prog_bar = "=" * filled_len + "-" * (self.bar_len - filled_len)
-        logging.info("[%s] %s%s\r", prog_bar, percents, "%")  # noqa: LOG015
+        _log.info("[%s] %s%s\r", prog_bar, percents, "%")
 
 
 class LogValidationMetricsCallback:
@@ -213,4 +216,4 @@ class LogValidationMetricsCallback:
             return
         for name, value in param.eval_metric.get_name_value():
             msg = "Epoch[%d] Validation-%s=%f"
-            logging.info(msg, param.epoch, name, value)  # noqa: LOG015
+            _log.info(msg, param.epoch, name, value)

@@ -22,6 +22,8 @@ from .ndarray.serialization import load_arrays, save_arrays
 from .symbol import Symbol
 from .symbol import load as load_symbol
 
+_log = logging.getLogger(__name__)
+
 __all__ = [
     "load_checkpoint",
     "load_params",
@@ -63,7 +65,7 @@ def save_checkpoint(prefix: str, epoch: int, symbol: Symbol | None, arg_params: 
         symbol.save(symbol_file(prefix))
     fname = params_file(prefix, epoch)
     save_params(fname, arg_params, aux_params)
-    logging.info('Saved checkpoint to "%s"', fname)  # noqa: LOG015 (MXNet's root logger)
+    _log.info('Saved checkpoint to "%s"', fname)
 
 
 def split_params(loaded: dict | list, fname: str) -> tuple[dict, dict]:

@@ -46,7 +46,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import json
 import logging
 import math
@@ -59,9 +58,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import random as _random
-from .base import DTypeError, ParamError, ShapeError
+from .base import DTypeError, ParamError, ShapeError, did_you_mean
 from .ndarray import NDArray
 from .ndarray import load as _load_params
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "Bilinear",
@@ -115,8 +116,8 @@ def register(klass: type) -> type:
                          f"{klass!r}.")
     name = klass.__name__.lower()
     if name in _REGISTRY and _REGISTRY[name] is not klass:
-        logging.warning("mx.init.register: %s.%s replaces the initializer "
-                        "registered as %r", klass.__module__, klass.__name__, name)
+        _log.warning("mx.init.register: %s.%s replaces the initializer "
+                     "registered as %r", klass.__module__, klass.__name__, name)
     _REGISTRY[name] = klass
     return klass
 
@@ -177,9 +178,8 @@ def create(initializer: Any, **kwargs: Any) -> Initializer:
         return create(spec[0], **spec[1])
     key = text.lower()
     if key not in _REGISTRY:
-        hint = difflib.get_close_matches(key, _REGISTRY, n=1)
-        fix = f"Did you mean {hint[0]!r}? " if hint else ""
-        raise ParamError(f"mx.init.create: unknown initializer {initializer!r}. {fix}"
+        raise ParamError(f"mx.init.create: unknown initializer {initializer!r}."
+                         f"{did_you_mean(key, _REGISTRY)} "
                          f"Registered: {', '.join(sorted(_REGISTRY))}.")
     return _REGISTRY[key](**kwargs)
 
@@ -241,7 +241,7 @@ class Initializer:
 
     def _verbose_print(self, desc: str, init: str, arr: NDArray) -> None:
         if self._verbose and self._print_func:
-            logging.info("Initialized %s as %s: %s", desc, init, self._print_func(arr))
+            _log.info("Initialized %s as %s: %s", desc, init, self._print_func(arr))
 
     def dumps(self) -> str:
         """The JSON description ``[name, kwargs]``."""
@@ -379,14 +379,14 @@ class Load:
                                  f"{tuple(value.shape)}.")
             _assign(arr, value)
             if self.verbose:
-                logging.info("Initialized %s by loading", name)
+                _log.info("Initialized %s by loading", name)
             return
         if self.default_init is None:
             raise ParamError(f"mx.init.Load: {str(name)!r} is not among the loaded "
                              "parameters and no default_init was given.")
         self.default_init(name, arr)
         if self.verbose:
-            logging.info("Initialized %s by default", name)
+            _log.info("Initialized %s by default", name)
 
 
 class Mixed:

@@ -97,7 +97,7 @@ class _WarningsOnly(logging.LoggerAdapter):
         is_logger = isinstance(logger, (logging.Logger, logging.LoggerAdapter))
         super().__init__(logger if is_logger else logging.getLogger(), {})
 
-    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 (logging's name)
+    def isEnabledFor(self, level: int) -> bool:
         return level >= logging.WARNING and self.logger.isEnabledFor(level)
 
 

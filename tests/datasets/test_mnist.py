@@ -180,7 +180,7 @@ def test_missing_file(tmp_path):
     tiny_dir(tmp_path)
     (tmp_path / "t10k-labels-idx1-ubyte").unlink()
     with pytest.raises(
-        DataNotFoundError, match="'t10k-labels-idx1-ubyte' .* is missing"
+        DataNotFoundError, match=r"'t10k-labels-idx1-ubyte' .* is missing"
     ) as e:
         load_mnist(tmp_path)
     assert isinstance(e.value, MXNetError) and isinstance(e.value, FileNotFoundError)
@@ -196,7 +196,7 @@ def test_truncated_user_file_names_it(tmp_path):
 
 def test_count_mismatch(tmp_path):
     tiny_dir(tmp_path, labels=np.arange(4))
-    with pytest.raises(FormatError, match="holds 5 images but .* labels; got 4"):
+    with pytest.raises(FormatError, match=r"holds 5 images but .* labels; got 4"):
         load_mnist(tmp_path)
 
 

@@ -50,13 +50,13 @@ class _BatchNormCase(OpCase):
 class TestBatchNormInference(_BatchNormCase):
     """Moving statistics: gradients checked against finite differences."""
 
-    cases = [
+    cases = (
         case({}, data=(2, 3, 2, 2)),
         case({"fix_gamma": False, "axis": -1, "eps": 1e-5}, data=(2, 3, 4)),
         case({"fix_gamma": False, "output_mean_var": True}, data=(3, 4)),
         case({"fix_gamma": False, "use_global_stats": True}, data=(2, 2, 3), is_train=True,
              dtype="float64"),
-    ]
+    )
 
     def reference(self, *args, **params):
         return bn_reference(*args, is_train=False, **params)
@@ -67,11 +67,11 @@ class TestBatchNormTraining(_BatchNormCase):
     which reads only the gradient of 'output' (batch_norm.cc)."""
 
     is_train = True
-    cases = [
+    cases = (
         case({}, data=(4, 3, 2, 2), is_train=True),
         case({"fix_gamma": False, "axis": -1}, data=(3, 2, 3), is_train=True),
         case({"fix_gamma": False, "output_mean_var": True}, data=(5, 4), is_train=True),
-    ]
+    )
 
     def grad_reference(self, cotangents, data, gamma, beta, moving_mean, moving_var, *,
                        eps, fix_gamma, axis, **_):

@@ -96,7 +96,9 @@ class TestConvolutionLowerings:
 
         def grads(platform):
             fn = op.lowering(platform)
-            loss = lambda *a: (fn(p, *a) ** 2).sum()
+            def loss(*a):
+                return (fn(p, *a) ** 2).sum()
+
             return jax.grad(loss, argnums=tuple(range(len(args))))(*args)
 
         for a, b in zip(grads("cpu"), grads("default")):

@@ -28,12 +28,12 @@ class TestDropoutInference(OpCase):
     """Inference (mode 'training') and p=0 are the identity."""
 
     op = "Dropout"
-    cases = [
+    cases = (
         case({}, data=(3, 4)),
         case({"p": 0.9, "axes": (0,)}, data=(2, 3, 2)),
         case({"p": 0.0, "mode": "always"}, data=(4, 2)),
         case({"p": 0.0}, data=(2, 5), is_train=True),
-    ]
+    )
 
     def reference(self, data, **params):
         return data
@@ -43,12 +43,12 @@ class TestDropoutTraining(OpCase):
     """Training (and mode='always'): out = x * m where every m is 0 or 1/(1-p)."""
 
     op = "Dropout"
-    cases = [
+    cases = (
         case({"p": 0.5}, data=(4, 5), is_train=True),
         case({"p": 0.25, "axes": (1,)}, data=(3, 4, 2), is_train=True),
         case({"p": 0.75, "mode": "always"}, data=(6, 3), is_train=True),
         case({"p": 0.4}, data=(3, 3), is_train=True, dtype="float64"),
-    ]
+    )
 
     def reference(self, data, *, p, axes, **params):
         scale = kept_scale(data.shape, data.dtype, self.key_seed, p=p, axes=axes, **params)

@@ -17,13 +17,13 @@ def embedding_reference(data, weight, *, input_dim, **_):
 class TestEmbedding(OpCase):
     op = "Embedding"
     no_grad = ("data",)
-    cases = [
+    cases = (
         case({"input_dim": 6, "output_dim": 3}, data=(4,)),
         case({"input_dim": 5, "output_dim": 2}, data=(2, 3)),
         case({"input_dim": 1, "output_dim": 4}, data=(3, 1, 2)),
         case({"input_dim": 7, "output_dim": 3, "dtype": "float64"}, data=(2, 2),
              dtype="float64"),
-    ]
+    )
 
     def make_input(self, name, shape, dtype, rng):
         if name == "data":  # indices as MXNet passes them: floats, some out of range

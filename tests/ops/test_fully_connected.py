@@ -8,13 +8,13 @@ from mxlite.testing import OpCase, case
 
 class TestFullyConnected(OpCase):
     op = "FullyConnected"
-    cases = [
+    cases = (
         case({"num_hidden": 4}, data=(2, 3)),
         case({"num_hidden": 4, "no_bias": True}, data=(2, 3)),
         case({"num_hidden": 5}, data=(2, 3, 4)),
         case({"num_hidden": 5, "flatten": False}, data=(2, 3, 4)),
         case({"num_hidden": 3}, data=(1, 7), dtype="float64"),
-    ]
+    )
 
     def reference(self, data, weight, bias=None, *, num_hidden, no_bias, flatten):
         x = data.reshape(len(data), -1) if flatten else data
@@ -23,7 +23,9 @@ class TestFullyConnected(OpCase):
 
 class TestFullyConnectedErrors:
     def test_bad_num_hidden(self):
-        with pytest.raises(ParamError, match=r"FullyConnected.*num_hidden must be an int >= 1; got -3"):
+        with pytest.raises(
+            ParamError, match=r"FullyConnected.*num_hidden must be an int >= 1; got -3"
+        ):
             get_op("FullyConnected").parse({"num_hidden": -3})
 
     def test_unknown_param_suggests(self):
@@ -37,6 +39,8 @@ class TestFullyConnectedErrors:
 
     def test_mxnet_shapes(self):
         op = get_op("FullyConnected")
-        ins, outs, _ = op.run_infer_shape(op.parse({"num_hidden": 128}), [(100, 1, 28, 28), None, None])
+        ins, outs, _ = op.run_infer_shape(
+            op.parse({"num_hidden": 128}), [(100, 1, 28, 28), None, None]
+        )
         assert ins[1:] == [(128, 784), (128,)] and outs == [(100, 128)]
         assert np.prod(outs[0]) == 12800

@@ -39,7 +39,7 @@ def leaky_reference(data, gamma=None, *, act_type, slope, lower_bound, upper_bou
 
 class TestLeakyReLU(OpCase):
     op = "LeakyReLU"
-    cases = [
+    cases = (
         case({"slope": 0.1}, data=(3, 4)),
         case({"act_type": "elu", "slope": 0.7}, data=(2, 5)),
         case({"act_type": "selu"}, data=(4, 3)),
@@ -48,7 +48,7 @@ class TestLeakyReLU(OpCase):
         case({"act_type": "prelu"}, data=(4, 5)),
         case({"act_type": "prelu"}, data=(2, 3, 4), gamma=(1,)),
         case({"act_type": "rrelu"}, data=(3, 4)),
-    ]
+    )
 
     def make_input(self, name, shape, dtype, rng):
         if name == "gamma":
@@ -98,7 +98,10 @@ class TestLeakyReLUBehaviour:
         x = np.linspace(-1, 1, 12).reshape(3, 4)
         p = OP.parse({"act_type": "rrelu"})
         key = jax.random.PRNGKey(3)
-        run = lambda v: OP.apply(p, [v], is_train=True, key=key)[0]
+
+        def run(v):
+            return OP.apply(p, [v], is_train=True, key=key)[0]
+
         grad = jax.grad(lambda v: run(v)[0].sum())(x)
         mask = np.asarray(run(x)[1])
         np.testing.assert_allclose(np.asarray(grad), np.where(x > 0, 1.0, mask))

@@ -1,5 +1,7 @@
 import itertools
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -57,7 +59,7 @@ def pool_reference(data, *, kernel, pool_type, global_pool, pooling_convention, 
 class TestPooling(OpCase):
     op = "Pooling"
     rtol, atol = 1e-5, 1e-6
-    cases = [
+    cases = (
         case({"kernel": (2, 2), "stride": (2, 2)}, data=(2, 3, 4, 6)),
         case({"kernel": (3, 2), "pool_type": "max", "pooling_convention": "full",
               "stride": (2, 2), "pad": (1, 0)}, data=(2, 2, 6, 5)),
@@ -82,7 +84,7 @@ class TestPooling(OpCase):
         case({"kernel": (2,), "stride": (2,)}, data=(1, 3, 9), dtype="float64"),
         case({"kernel": (2, 2, 2), "stride": (2, 2, 2)}, data=(1, 2, 4, 4, 5)),
         case({"kernel": (2, 2), "stride": (2, 2), "layout": "NHWC"}, data=(2, 4, 6, 3)),
-    ]
+    )
 
     def reference(self, data, **params):
         return pool_reference(data, **params)
@@ -95,7 +97,7 @@ class TestPoolingBehaviour:
         return self.op.run_infer_shape(self.op.parse(params), [data], node=node)
 
     def test_defaults_are_mxnet(self):
-        """SEMANTICS.md A1.3: stride defaults to 1 per axis, convention 'valid'."""
+        """docs/semantics.md: stride defaults to 1 per axis, convention 'valid'."""
         p = self.op.parse({"kernel": (2, 2)})
         assert p.stride == () and p.pooling_convention == "valid" and p.pool_type == "max"
         assert p.count_include_pad is None and p.p_value is None
@@ -144,7 +146,6 @@ class TestPoolingBehaviour:
         assert (got[3] == np.finfo(np.float32).min).all()
 
     def test_lp_gradient_zero_where_output_zero(self):
-        import jax
         p = self.op.parse({"kernel": (2,), "stride": (2,), "pool_type": "lp", "p_value": 2})
         x = np.array([[[0.0, 0.0, 3.0, 4.0]]])
         g = jax.grad(lambda v: self.op.apply(p, [v])[0][0].sum())(x)
@@ -190,9 +191,6 @@ class TestPoolingBehaviour:
     def test_tile_max_gradient_goes_to_the_first_maximum(self):
         # MXNet's unpool_max and XLA's select_and_scatter give a tied window's
         # gradient to its first maximum in row-major order, not shared out.
-        import jax
-        import jax.numpy as jnp
-
         x = jnp.array([[[[1.0, 3.0, 2.0, 2.0],
                          [3.0, 0.0, 2.0, 2.0]]]])
         p = self.op.parse({"kernel": (2, 2), "stride": (2, 2)})

@@ -101,9 +101,10 @@ class TestSoftmaxNumerics:
         np.testing.assert_allclose(grad[0], [1, -1, 0], atol=1e-6)
 
     def test_softmax_gradient_finite_at_extremes(self):
-        grad = jax.grad(
-            lambda x: (_run("softmax", {}, x) * jnp.arange(3.0).reshape(1, 3)).sum()
-        )(jnp.asarray(EXTREME))
+        weights = jnp.arange(3.0, dtype=jnp.float32).reshape(1, 3)
+        grad = jax.grad(lambda x: (_run("softmax", {}, x) * weights).sum())(
+            jnp.asarray(EXTREME)
+        )
         assert np.isfinite(np.asarray(grad)).all()
 
     def test_all_neg_inf_row_is_nan_like_mxnet(self):

@@ -446,7 +446,7 @@ def test_dump_optimizer_restores_its_configuration():
 
 
 def test_unknown_name_suggests_the_closest():
-    with pytest.raises(ParamError, match="unknown optimizer 'sdg'. Did you mean 'sgd'"):
+    with pytest.raises(ParamError, match=r"unknown optimizer 'sdg'\. Did you mean 'sgd'"):
         mx.optimizer.create("sdg")
     assert isinstance(mx.optimizer.create("Adam"), mx.optimizer.Adam)
     assert isinstance(mx.optimizer.Optimizer.create_optimizer("ccsgd"), mx.optimizer.SGD)

@@ -19,8 +19,9 @@ from .errors import EXIT_FAILURE, EXIT_USAGE, UsageError
 
 __all__ = ["UsageError", "build_parser", "main"]
 
-# NOTE: MXNet's log lines are logged by ``logging.info`` on the root logger
-# and MXNet's tutorials show them as ``INFO:root:Epoch[0] ...``.
+# NOTE: MXNet's tutorials show its log lines as ``INFO:root:Epoch[0] ...``; the
+# handler sits on the root logger, so Module's lines (root, as in MXNet) and
+# mxlite's named loggers (``INFO:mxlite.callback:...``) both reach it.
 LOG_FORMAT = "%(levelname)s:%(name)s:%(message)s"
 
 

@@ -20,7 +20,7 @@ _BATCH = 100
 
 
 def _png(path: str) -> np.ndarray:
-    import matplotlib.image
+    import matplotlib.image  # noqa: PLC0415  (slow to import; only predict reads PNGs)
 
     try:
         image = matplotlib.image.imread(path)

@@ -89,7 +89,7 @@ def bind(symbol: Symbol, ctx: Context, args: Any, args_grad: Any = None,
     symbol.infer_shape(**{k: v.shape for k, v in {**arg_map, **aux_map}.items()})
     reqs = check_grad_req(grad_req, names)
     if args_grad is None:
-        reqs = {n: "null" for n in names}
+        reqs = dict.fromkeys(names, "null")
     for name, req in reqs.items():
         if req != "null" and grad_map.get(name) is None:
             reqs[name] = "null"

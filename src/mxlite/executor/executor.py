@@ -130,7 +130,7 @@ class Executor:
         """Compute gradients into ``grad_dict`` (one compiled forward+backward)."""
         if self._pending is None or not self._pending[0]:
             raise GraphError("Executor.backward: call forward(is_train=True) first.")
-        train, key, aux = self._pending
+        _, key, aux = self._pending
         grad_names = [n for n, r in self._grad_req.items() if r != "null"]
         add_names = [n for n, r in self._grad_req.items() if r == "add"]
         args = self._values(self.arg_dict)
@@ -213,7 +213,7 @@ class Executor:
 def check_grad_req(grad_req: Any, names: Sequence[str]) -> dict[str, str]:
     """Normalize ``grad_req`` (str, list or dict) to one value per argument."""
     if isinstance(grad_req, str):
-        reqs = {n: grad_req for n in names}
+        reqs = dict.fromkeys(names, grad_req)
     elif isinstance(grad_req, (list, tuple)):
         if len(grad_req) != len(names):
             raise GraphError(f"bind: grad_req has {len(grad_req)} entries for "

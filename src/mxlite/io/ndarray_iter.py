@@ -21,7 +21,6 @@ Differences from MXNet 1.9.1, on purpose:
 
 from __future__ import annotations
 
-import difflib
 import logging
 from functools import partial
 from typing import Any, NamedTuple
@@ -30,7 +29,7 @@ import jax
 import numpy as np
 
 from .. import random
-from ..base import MXNetError, ParamError, ShapeError
+from ..base import MXNetError, ParamError, ShapeError, did_you_mean
 from ..context import Context, current_context
 from ..ndarray import NDArray, array
 from .data_iter import DataBatch, DataDesc, DataIter, DeviceEpoch, take_rows
@@ -288,11 +287,10 @@ def _check_batch_size(batch_size: Any) -> int:
 
 def _check_handle(handle: Any) -> str:
     if handle not in _HANDLES:
-        close = difflib.get_close_matches(str(handle), _HANDLES, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ParamError(
             f"NDArrayIter: last_batch_handle must be one of "
-            f"{', '.join(map(repr, _HANDLES))}; got {handle!r}.{hint}"
+            f"{', '.join(map(repr, _HANDLES))}; got {handle!r}."
+            f"{did_you_mean(str(handle), _HANDLES)}"
         )
     return handle
 

@@ -61,7 +61,7 @@ class SymbolicNode(Symbol):
         return SymbolicNode.of(self(other))
 
 
-def Variable(name: str, **kwargs: Any) -> SymbolicNode:  # noqa: N802 (MXNet.jl's name)
+def Variable(name: str, **kwargs: Any) -> SymbolicNode:
     """A placeholder: MXNet.jl's ``mx.Variable(:data)`` (keywords as mx.sym.Variable).
 
     Example:

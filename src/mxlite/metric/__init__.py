@@ -8,7 +8,8 @@ MXNet 1.9.1's for the same inputs (per-batch reductions in the input dtype,
 as MXNet's NumPy did; sums in float64), except where MXNet was wrong:
 
 * ``mask`` (update_state, and ``update(..., mask=)``) leaves padded rows
-  out; MXNet counted them (SEMANTICS.md C7).
+  out; MXNet counted them (docs/semantics.md, "Metrics and padded last
+  batches").
 * TopKAccuracy accepts ``top_k=1`` (MXNet asserted ``top_k > 1``), treats
   1-D predictions as class ids and counts them globally too, and clamps
   ``top_k`` to the number of classes (NumPy raised).

@@ -15,7 +15,6 @@ Two kinds of metric share MXNet's interface:
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 import math
 import warnings
@@ -26,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy
 
-from ..base import MXNetError, ParamError, ShapeError
+from ..base import MXNetError, ParamError, ShapeError, did_you_mean
 from ..ndarray import NDArray
 
 __all__ = [
@@ -246,9 +245,10 @@ def _named(metric: EvalMetric, attr: str, arrays: dict) -> list:
         return list(arrays.values())
     missing = [n for n in names if n not in arrays]
     if missing:
+        kind = attr.partition("_")[0]
         raise ParamError(
             f"{type(metric).__name__}: {attr}={list(names)} asks for {missing}, which "
-            f"the model does not have; its {attr.split('_')[0]}s are {list(arrays)}."
+            f"the model does not have; its {kind}s are {list(arrays)}."
         )
     return [arrays[n] for n in names]
 
@@ -271,7 +271,7 @@ class DeviceMetric(EvalMetric):
 
     State: ``{"local": {field: f64}, "global": {field: f64}}``. ``mask`` is a
     (batch,) array, nonzero for real rows: padded rows are not counted (MXNet
-    counted them; see SEMANTICS.md C7).
+    counted them; see docs/semantics.md, "Metrics and padded last batches").
     """
 
     _config_attrs: tuple[str, ...] = ()
@@ -405,7 +405,7 @@ class DeviceMetric(EvalMetric):
 
     def _host(self, part: str) -> dict:
         if self._state is None:
-            return {f: 0.0 for f in self._fields}
+            return dict.fromkeys(self._fields, 0.0)
         return {k: float(v) for k, v in jax.device_get(self._state[part]).items()}
 
     def get(self) -> tuple:
@@ -524,8 +524,7 @@ def create_registered(metric: Any, *args: Any, **kwargs: Any) -> EvalMetric:
 
 
 def _unknown(name: str) -> str:
-    close = difflib.get_close_matches(name.lower(), list(_REGISTRY), n=1, cutoff=0.6)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(name.lower(), _REGISTRY)
     return (
         f"mx.metric.create: unknown metric {name!r}.{hint} Registered names: "
         f"{', '.join(sorted(_REGISTRY))}."

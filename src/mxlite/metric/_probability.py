@@ -21,9 +21,15 @@ __all__ = [
 
 
 def _weighted_sum(values: jax.Array, weights: jax.Array | None) -> jax.Array:
+    """The sum of the rows with nonzero weight, in the input dtype, as float64."""
     if weights is None:
-        return jnp.sum(values)
-    return jnp.sum(jnp.where(weights > 0, values, 0))
+        return jnp.sum(values).astype(jnp.float64)
+    return jnp.sum(jnp.where(weights > 0, values, 0)).astype(jnp.float64)
+
+
+def _rows(size: int, weights: jax.Array | None) -> jax.Array | int:
+    """How many rows count: ``size``, or the sum of the row weights as float64."""
+    return size if weights is None else jnp.sum(weights).astype(jnp.float64)
 
 
 class _LogLoss(DeviceMetric):
@@ -60,7 +66,7 @@ class _LogLoss(DeviceMetric):
             )[:, 0]
             weights = row_weights(mask, prob.shape)
             total = total + _weighted_sum(-jnp.log(prob + self.eps), weights)
-            num = num + (prob.shape[0] if weights is None else jnp.sum(weights))
+            num = num + _rows(prob.shape[0], weights)
         return {"sum": total, "num": num}
 
 
@@ -185,7 +191,7 @@ class Perplexity(DeviceMetric):
             if self.ignore_label is not None:
                 keep = keep & (label != self.ignore_label)
             log_p = jnp.log(jnp.maximum(jnp.asarray(1e-10, prob.dtype), prob))
-            total = total - jnp.sum(jnp.where(keep, log_p, 0))
+            total = total - jnp.sum(jnp.where(keep, log_p, 0)).astype(jnp.float64)
             num = num + jnp.sum(keep, dtype=jnp.float64)
         return {"sum": total, "num": num}
 
@@ -223,7 +229,7 @@ class Loss(DeviceMetric):
         for pred in preds:
             weights = row_weights(mask, pred.shape)
             total = total + _weighted_sum(pred, weights)
-            num = num + (pred.size if weights is None else jnp.sum(weights))
+            num = num + _rows(pred.size, weights)
         return {"sum": total, "num": num}
 
 

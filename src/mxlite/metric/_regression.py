@@ -63,13 +63,17 @@ class _BatchMeanMetric(DeviceMetric):
             )
             weights = row_weights(mask, shape)
             if weights is None:
-                total, num = total + self._finish(jnp.mean(err)), num + 1.0
+                mean = self._finish(jnp.mean(err)).astype(jnp.float64)
+                total, num = total + mean, num + 1.0
                 continue
-            count = jnp.sum(weights)
-            mean = jnp.sum(err * weights.astype(err.dtype)) / jnp.maximum(count, 1.0)
+            # The batch mean in float32, or float64 for float64 input; sums in float64.
+            dtype = jnp.float64 if err.dtype == jnp.float64 else jnp.float32
+            count = jnp.sum(weights).astype(dtype)
+            mean = jnp.sum(err * weights.astype(err.dtype)).astype(dtype)
+            mean = mean / jnp.maximum(count, 1.0)
             seen = count > 0
-            total = total + jnp.where(seen, self._finish(mean), 0.0)
-            num = num + seen
+            total = total + jnp.where(seen, self._finish(mean), 0.0).astype(jnp.float64)
+            num = num + seen.astype(jnp.float64)
         return {"sum": total, "num": num}
 
 
@@ -247,7 +251,7 @@ class PearsonCorrelation(DeviceMetric):
         for m in pairs:
             seen = m["n"] > 0
             total = total + jnp.where(seen, _corrcoef(m), 0.0)
-            num = num + seen
+            num = num + seen.astype(jnp.float64)
         return {"sum": total, "num": num}
 
     def _merge(self, acc: dict, batch: dict) -> dict:

@@ -250,7 +250,9 @@ class Module(BaseModule):
     def get_params(self) -> tuple[dict, dict]:
         """Copies of ``(arg_params, aux_params)``."""
         self._require(binded=True, params=True, what="get_params")
-        copy = lambda a: NDArray(jnp.array(a._data, copy=True), a.context)
+        def copy(a: NDArray) -> NDArray:
+            return NDArray(jnp.array(a._data, copy=True), a.context)
+
         return ({n: copy(self._exec.arg_dict[n]) for n in self._param_names},
                 {n: copy(self._exec.aux_dict[n]) for n in self._aux_names})
 

@@ -16,8 +16,8 @@ import numpy as np
 from .. import autograd, random
 from ..base import DTypeError
 from ..context import Context, current_context
-from ..ops.registry import OpDef
 from ..ops.params import Params
+from ..ops.registry import OpDef
 
 __all__ = ["invoke", "invoke_fn", "cached_jit"]
 

@@ -83,7 +83,7 @@ class NDArray:
         12.0
     """
 
-    __slots__ = ("_data", "_ctx", "_ag", "_grad", "_grad_req", "__weakref__")
+    __slots__ = ("__weakref__", "_ag", "_ctx", "_data", "_grad", "_grad_req")
     __array_priority__ = 1000.0
 
     def __init__(self, data: jax.Array, ctx: Context | None = None) -> None:
@@ -126,7 +126,7 @@ class NDArray:
         return "default"
 
     @property
-    def T(self) -> NDArray:  # noqa: N802  (MXNet's name)
+    def T(self) -> NDArray:
         return self.transpose()
 
     @property

@@ -1,6 +1,7 @@
 """MXNet 1.x NDArray-list files (``mx.nd.save`` / ``.params``) in pure numpy.
 
-Layout (little-endian; SEMANTICS.md A1.9)::
+Layout (little-endian; docs/semantics.md, "Checkpoint files and the
+``.params`` format")::
 
     uint64 0x112, uint64 0, uint64 count, count x record,
     uint64 n_names (0 or count), n_names x (uint64 len, utf-8 bytes)
@@ -66,7 +67,7 @@ def _flag_dtype(flag: int) -> np.dtype | None:
     if _FLAG_NAMES[flag] != "bfloat16":
         return np.dtype(_FLAG_NAMES[flag])
     try:
-        import ml_dtypes
+        import ml_dtypes  # noqa: PLC0415  (optional: only bfloat16 arrays need it)
     except ImportError:
         return None
     return np.dtype(ml_dtypes.bfloat16)

@@ -9,13 +9,12 @@ Each parameter turns a Python value or an MXNet JSON string (``"(5, 5)"``,
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from ..base import ParamError
+from ..base import ParamError, did_you_mean
 
 __all__ = [
     "REQUIRED",
@@ -143,7 +142,8 @@ class Float(Param):
 
 class Bool(Param):
     kind = "a bool (True/False, 1/0)"
-    _STRINGS = {"true": True, "false": False, "1": True, "0": False}
+    _STRINGS: ClassVar[dict[str, bool]] = {"true": True, "false": False, "1": True,
+                                           "0": False}
 
     def _parse(self, value: Any) -> bool:
         if isinstance(value, str):
@@ -240,7 +240,7 @@ class Params(Mapping):
     what a symbol's JSON records.
     """
 
-    __slots__ = ("_values", "_given", "_hash")
+    __slots__ = ("_given", "_hash", "_values")
 
     def __init__(self, values: dict[str, Any], given: dict[str, str]) -> None:
         self._values = values
@@ -302,9 +302,8 @@ def parse_params(op_name: str, node: str | None, specs: tuple[Param, ...],
     by_name = {p.name: p for p in specs}
     for key in kwargs:
         if key not in by_name:
-            hint = difflib.get_close_matches(key, by_name, n=1)
             allowed = ", ".join(by_name) or "none"
-            extra = f" Did you mean {hint[0]!r}?" if hint else f" Accepted: {allowed}."
+            extra = did_you_mean(key, by_name) or f" Accepted: {allowed}."
             raise ParamError(f"{where}: unknown parameter {key!r}.{extra}")
     values: dict[str, Any] = {}
     given: dict[str, str] = {}

@@ -8,7 +8,6 @@ generated from, or call into, these definitions.
 
 from __future__ import annotations
 
-import difflib
 import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import MXNetError, OpError, ParamError, ShapeError
+from ..base import MXNetError, OpError, ParamError, ShapeError, did_you_mean
 from .params import Param, Params, parse_params
 
 __all__ = ["OpDef", "register_op", "get_op", "list_ops", "has_op", "generate_namespace"]
@@ -211,9 +210,7 @@ def get_op(name: str) -> OpDef:
     try:
         return _OPS[name]
     except KeyError:
-        hint = difflib.get_close_matches(name, _OPS, n=1)
-        extra = f" Did you mean {hint[0]!r}?" if hint else ""
-        raise ParamError(f"unknown operator {name!r}.{extra}") from None
+        raise ParamError(f"unknown operator {name!r}.{did_you_mean(name, _OPS)}") from None
 
 
 def list_ops() -> list[str]:

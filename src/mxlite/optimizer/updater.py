@@ -318,9 +318,9 @@ def _optimizer_from_json(spec: Any) -> Optimizer:
         name = spec["class"].lower()
         cls = Optimizer.opt_registry.get(name) or _UNREGISTERED[name]
         opt = cls(**spec["config"])
-        opt.idx2name = {k: v for k, v in spec["idx2name"]}
-        opt.lr_mult = {k: v for k, v in spec["lr_mult"]}
-        opt.wd_mult = {k: v for k, v in spec["wd_mult"]}
+        opt.idx2name = dict(spec["idx2name"])
+        opt.lr_mult = dict(spec["lr_mult"])
+        opt.wd_mult = dict(spec["wd_mult"])
         opt.lr_scheduler = _scheduler_from_json(spec["lr_scheduler"])
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise FormatError(f"{where}: the saved optimizer cannot be rebuilt "

@@ -76,7 +76,7 @@ def _short(value: Any) -> str:
 
 
 def _expect(value: Any, kind: type | tuple, what: str) -> Any:
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
         raise _fail(f"{what} must be {getattr(kind, '__name__', kind)}; "
                     f"got {_short(value)}.")
     return value
@@ -180,8 +180,8 @@ def _read_operator(op_name: str, name: str, attrs: dict, inputs: list, *,
     # Files from before MXNet 0.9 omitted some inputs (aux states); re-add them
     # as variables named <node>_<input> carrying the node's attributes, as
     # MXNet's legacy upgrader (UpgradeJSON_000800_000900) did.
-    for missing in names[len(inputs):]:
-        inputs.append((Node(None, f"{name}_{missing}", attrs={**p.given, **hidden}), 0))
+    inputs.extend((Node(None, f"{name}_{missing}", attrs={**p.given, **hidden}), 0)
+                  for missing in names[len(inputs):])
     for key, (arg, hidden_key, value) in per_input.items():
         if arg in names and inputs[names.index(arg)][0].op is None:
             inputs[names.index(arg)][0].attrs[hidden_key] = value

@@ -206,14 +206,18 @@ class Symbol:
     def infer_shape_partial(self, *args: Any, **kwargs: Any) -> tuple[list, list, list]:
         """Like :meth:`infer_shape`, with ``()`` where a shape is unknown."""
         args, outs, aux = infer_shapes(self, self._known("shape", args, kwargs))
-        fill = lambda s: () if s is None else s
+        def fill(s: Any) -> Any:
+            return () if s is None else s
+
         return ([fill(s) for s in args.values()], [fill(s) for s in outs],
                 [fill(s) for s in aux.values()])
 
     def infer_type(self, *args: Any, **kwargs: Any) -> tuple[list, list, list]:
         """Infer (argument, output, aux) dtypes as NumPy types (None if unknown)."""
         args, outs, aux = infer_types(self, self._known("type", args, kwargs))
-        to_np = lambda t: None if t is None else np.dtype(t).type
+        def to_np(t: Any) -> Any:
+            return None if t is None else np.dtype(t).type
+
         return ([to_np(t) for t in args.values()], [to_np(t) for t in outs],
                 [to_np(t) for t in aux.values()])
 

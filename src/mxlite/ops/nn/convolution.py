@@ -4,7 +4,7 @@ Two lowerings compute the same numbers. On CPU an im2col formulation
 (``im2col.py``: strided slices of the input held as (C, N, H, W), then one
 GEMM, each with a custom gradient) beats XLA's CPU convolution for forward +
 backward at LeNet sizes by 2-4x and, unlike XLA's convolution, stays fast
-inside a compiled loop (PERF-RELIABILITY.md 1b.1); elsewhere
+inside a compiled loop (docs/performance.md, section 2); elsewhere
 ``lax.conv_general_dilated`` maps onto cuDNN.
 """
 

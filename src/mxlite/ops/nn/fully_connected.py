@@ -23,7 +23,7 @@ def _infer_shape(p, in_shapes):
     data = in_shapes[0]
     if data is None:
         return in_shapes, [None], []
-    if len(data) < 2 and p.flatten or len(data) < 1:
+    if (len(data) < 2 and p.flatten) or len(data) < 1:
         raise ShapeError(f"input 'data' has shape {data}; needs at least 2 axes")
     units = _in_units(p, data)
     expect = [data, (p.num_hidden, units)] + ([] if p.no_bias else [(p.num_hidden,)])

@@ -193,8 +193,10 @@ def _lower(p, x):
         # Right overhang so that 'full'/'same' windows exist; it never counts.
         extra = max(0, (out[a] - 1) * s + k - (x.shape[a] + 2 * q))
         padding[a] = (q, q + extra)
-    pool = lambda v, init, op: lax.reduce_window(
-        v, init, op, tuple(window), tuple(strides), padding)
+
+    def pool(v, init, op):
+        return lax.reduce_window(v, init, op, tuple(window), tuple(strides), padding)
+
     if p.pool_type == "max":
         floor = jnp.finfo(x.dtype).min if jnp.issubdtype(x.dtype, jnp.floating) \
             else jnp.iinfo(x.dtype).min

@@ -17,7 +17,6 @@ from ..registry import register_op
 from ..shape import normalize_axis
 
 
-
 class _NoLength(Bool):
     """log_softmax declares use_length but, in MXNet 1.9.1, has no length input."""
 

@@ -14,7 +14,6 @@ from ..params import DType, Float, Shape, Str
 from ..registry import register_op
 
 
-
 def _common(doc_shape):
     return [
         Shape("shape", default=None, doc=doc_shape),

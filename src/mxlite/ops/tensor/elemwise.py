@@ -7,6 +7,8 @@ Comparisons return 0/1 in the input's dtype, as MXNet does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import jax
 import jax.numpy as jnp
 
@@ -94,7 +96,7 @@ SCALAR = {
 
 def _same_shape(p, in_shapes):
     known_shape = next((s for s in in_shapes if s is not None), None)
-    for name, shape in zip(("lhs", "rhs"), in_shapes):
+    for shape in in_shapes:
         if shape is not None and known_shape is not None and shape != known_shape:
             raise ShapeError(
                 f"inputs 'lhs' {in_shapes[0]} and 'rhs' {in_shapes[1]} must have the "
@@ -152,9 +154,13 @@ for _key, (_fn, _aliases, _bcast_aliases) in BINARY.items():
                 infer_shape=_broadcast, infer_type=_strict_type,
                 lower=_broadcast_lower(_fn))
 
+def _unary(f: Callable) -> Callable:
+    return lambda p, x: f(x)
+
+
 for _key, _fn in UNARY.items():
     register_op(_key, doc=f"Elementwise {_key}.", infer_shape=same_as_input,
-                lower=(lambda f: lambda p, x: f(x))(_fn))
+                lower=_unary(_fn))
 
 for _key, (_fn, _alias) in SCALAR.items():
     register_op(

@@ -17,7 +17,6 @@ from ..registry import register_op
 from ..shape import normalize_axis
 
 
-
 def _index_types(p, in_types, n_out, n_aux):
     """Output takes the data's dtype; an unknown index dtype defaults to float32."""
     data, index = in_types
@@ -189,10 +188,8 @@ def _topk(p, data):
     axis, n, k = _topk_geometry(p, data.shape)
     x = data.reshape(-1) if axis is None else jnp.moveaxis(data, axis, -1)
     # Ties keep the lower index first (MXNet's order for small axes).
-    if p.is_ascend:
-        idx = jnp.argsort(x, axis=-1, stable=True)[..., :k]
-    else:
-        idx = jax.lax.top_k(x, k)[1]
+    idx = (jnp.argsort(x, axis=-1, stable=True)[..., :k] if p.is_ascend
+           else jax.lax.top_k(x, k)[1])
     if p.ret_typ == "mask":
         mask = jax.nn.one_hot(idx, n, dtype=data.dtype).sum(axis=-2)
         return (

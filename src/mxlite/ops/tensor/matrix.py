@@ -222,7 +222,7 @@ def _where_type(p, in_types, n_out, n_aux):
 
 
 def _where(p, cond, x, y):
-    c = cond != 0
+    c = cond.astype(jnp.bool_)  # nonzero is true, as MXNet's condition != 0
     if c.ndim != x.ndim:
         c = c.reshape(c.shape + (1,) * (x.ndim - 1))
     return jnp.where(jnp.broadcast_to(c, x.shape), x, y)

@@ -16,7 +16,6 @@ from ..registry import register_op
 from ..shape import normalize_axis
 
 
-
 class _Ord(Int):
     def describe(self) -> str:
         return "1 or 2"

@@ -9,7 +9,6 @@ from ..params import Bool, Shape
 from ..registry import register_op
 from ..shape import flatten2d, unary_rule
 
-
 register_op(
     "Flatten", aliases=("flatten",),
     doc="Collapse all axes but the first: (N, a, b) -> (N, a*b).",
@@ -23,20 +22,27 @@ def _special(spec: tuple, src: tuple) -> list:
     while j < len(spec):
         code = spec[j]
         if code == 0:
-            out.append(src[i]); i += 1
+            out.append(src[i])
+            i += 1
         elif code == -1:
-            out.append(-1); i += 1
+            out.append(-1)
+            i += 1
         elif code == -2:
-            out.extend(src[i:]); i = len(src)
+            out.extend(src[i:])
+            i = len(src)
         elif code == -3:
-            out.append(src[i] * src[i + 1]); i += 2
+            out.append(src[i] * src[i + 1])
+            i += 2
         elif code == -4:
             a, b = spec[j + 1], spec[j + 2]
             a = src[i] // b if a == -1 else a
             b = src[i] // a if b == -1 else b
-            out.extend([a, b]); i += 1; j += 2
+            out.extend([a, b])
+            i += 1
+            j += 2
         else:
-            out.append(code); i += 1
+            out.append(code)
+            i += 1
         j += 1
     return out
 

@@ -11,7 +11,6 @@ the device. The Module reads the state at the loop's sync points
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 from collections.abc import Sequence
@@ -24,7 +23,7 @@ import numpy as np
 from .. import checkpoint, random
 from .. import initializer as init_mod
 from .. import optimizer as opt_mod
-from ..base import MXNetError, ParamError, ShapeError
+from ..base import MXNetError, ParamError, ShapeError, did_you_mean
 from ..context import Context, cpu
 from ..io import DataBatch, DataDesc
 from ..ndarray import NDArray, load
@@ -45,16 +44,12 @@ def _shape_dict(descs: Any) -> dict[str, tuple]:
     return out
 
 
-def _hint(name: str, candidates: list[str]) -> str | None:
-    """The candidate ``name`` was probably meant to be, or None."""
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    if close:
-        return close[0]
+def _hint(name: str, candidates: list[str]) -> str:
+    """`` Did you mean 'x'?`` for the candidate ``name`` was probably meant to
+    be (a close spelling, or one that adds or drops a prefix), or ``""``."""
     suffixed = [c for c in candidates if c.endswith("_" + name) or name.endswith("_" + c)]
-    if suffixed:
-        return suffixed[0]
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.5)
-    return close[0] if close else None
+    return (did_you_mean(name, candidates) or did_you_mean(name, suffixed, cutoff=0.0)
+            or did_you_mean(name, candidates, cutoff=0.5))
 
 
 class Module(BaseModule):
@@ -118,7 +113,7 @@ class Module(BaseModule):
                 continue
             hint = _hint(name, args)
             if hint or kind != "label":
-                extra = f" Did you mean {hint!r}?" if hint else f" Arguments: {args}."
+                extra = hint or f" Arguments: {args}."
                 raise ParamError(f"Module(..., {kind}_names={names!r}): {name!r} is not an "
                                  f"argument of the symbol.{extra}")
             self.logger.warning("Module: label %r is not an argument of the symbol; "

@@ -2,7 +2,7 @@
 
 MXNet.jl (v0.1 to v0.3, ``src/optimizer.jl``, ``src/optimizers/{sgd,adam}.jl``)
 spelled and ordered things differently from MXNet Python
-(SEMANTICS.md A2.4), and these classes keep its rule:
+(docs/semantics.md, "MXNet.jl's SGD rule"), and these classes keep its rule:
 
 - keywords ``lr``, ``momentum``, ``grad_clip``, ``weight_decay``;
 - the gradient is normalised first (``grad / batch_size``: ``mx.fit`` sets

@@ -32,13 +32,12 @@ Differences from MXNet 1.9.1:
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import logging
 import numbers
 from typing import Any, ClassVar
 
-from ..base import ParamError
+from ..base import ParamError, did_you_mean
 from ._imperative import ImperativeAPI
 from ._rule import RuleCore
 from .policy import NamePolicy
@@ -246,18 +245,15 @@ def create(name: Any, **kwargs: Any) -> Optimizer:
     key = name.lower()
     registry = Optimizer.opt_registry
     if key not in registry:
-        hint = difflib.get_close_matches(key, registry, n=1)
-        fix = f"Did you mean {hint[0]!r}? " if hint else ""
-        raise ParamError(f"mx.optimizer.create: unknown optimizer {name!r}. {fix}"
+        raise ParamError(f"mx.optimizer.create: unknown optimizer {name!r}."
+                         f"{did_you_mean(key, registry)} "
                          f"Registered: {', '.join(sorted(registry))}.")
     cls = registry[key]
     accepted = _accepted_names(cls)
     unknown = [k for k in kwargs if accepted is not None and k not in accepted]
     if unknown:
-        hint = difflib.get_close_matches(unknown[0], accepted, n=1)
-        fix = f" Did you mean {hint[0]!r}?" if hint else ""
         raise ParamError(f"mx.optimizer.create({name!r}): unknown parameter "
-                         f"{unknown[0]!r}.{fix}")
+                         f"{unknown[0]!r}.{did_you_mean(unknown[0], accepted)}")
     return cls(**kwargs)
 
 

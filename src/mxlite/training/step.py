@@ -122,7 +122,7 @@ class TrainStep:
         params, opt = self.optimizer.apply(state.params, grads, state.opt, hyper, t=t,
                                            lr=batch.lr)
         rows = inputs[prog.data_names[0]].shape[0]
-        mask = jnp.arange(rows) < rows - batch.pad
+        mask = jnp.arange(rows, dtype=jnp.int32) < rows - batch.pad
         metric_state = state.metric
         if self.metric is not None:
             labels = {n: inputs[n] for n in prog.label_names}

@@ -469,13 +469,9 @@ class Module(BaseModule):
         self._require(binded=True, params=True, optimizer=True, what="update")
         trainer = self._trainer_for(None)
         grads = {n: self._exec.grad_dict[n]._data for n in trainer.program.param_names}
+        rates = self._optimizer.host_rates(self._step_count, 1)
         self._step_count += 1
-        opt = self._optimizer
-        opt.num_update = self._step_count
-        sched = opt.lr_scheduler
-        lr = opt.lr_at(self._step_count) if sched is not None else None
-        if sched is not None and sched.traceable():
-            lr = None  # asked above for MXNet's log line; the step computes it
+        lr = None if rates is None else float(rates[0])
         self._train_state = trainer.apply_gradients(self._state_now(), grads, lr=lr)
         self._write_params(self._train_state.params)
 

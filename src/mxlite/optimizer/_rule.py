@@ -131,6 +131,21 @@ class RuleCore:
             return None
         return hyper["lr"]
 
+    def host_rates(self, done: int, count: int) -> np.ndarray | None:
+        """Ask the schedule on the host for updates ``done+1 .. done+count``.
+
+        The answers print MXNet's ``Update[n]: Change learning rate`` lines,
+        and are the rates themselves (float32) for a schedule with no traced
+        form; None when the compiled step computes its own rate. Keeps
+        MXNet's ``num_update`` attribute at ``done + count``.
+        """
+        self.num_update = done + count
+        sched = self.lr_scheduler
+        if sched is None:
+            return None
+        lrs = [sched(done + i) for i in range(1, count + 1)]
+        return None if sched.traceable() else np.asarray(lrs, np.float32)
+
     # -- the pure pair ------------------------------------------------------------
     def init_state(self, params: dict[str, jax.Array]) -> dict:
         """``{"slots": {name: {slot: array}}}``: the optimizer state, a pytree."""

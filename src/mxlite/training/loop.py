@@ -168,7 +168,7 @@ class EpochLoop:
         lrs = np.zeros(n_batches, np.float32)
         for start, stop in chunk_bounds(n_batches, callbacks):
             # Asked chunk by chunk: a callback may change a hyper-parameter.
-            host = self._host_lrs(stop - start)
+            host = self.trainer.optimizer.host_rates(self.step_count, stop - start)
             if host is not None:
                 lrs[start:stop] = host
             stretch = Stretch(device.indices, device.pad, start, stop,
@@ -178,19 +178,6 @@ class EpochLoop:
             self._sync(metric, callbacks)
             for nbatch in range(start, stop):
                 _callbacks(callbacks, epoch, nbatch, metric)
-
-    def _host_lrs(self, count: int) -> Any:
-        """The rates of the next ``count`` updates asked on the host: for
-        MXNet's schedule log lines, and as the rates themselves when the
-        schedule has no traced form (None otherwise). Also keeps MXNet's
-        ``optimizer.num_update`` attribute current."""
-        opt, done = self.trainer.optimizer, self.step_count
-        lrs = [opt.lr_at(done + i) for i in range(1, count + 1)]
-        opt.num_update = done + count
-        sched = opt.lr_scheduler
-        if sched is None or sched.traceable():
-            return None
-        return np.asarray(lrs, np.float32)
 
     def _fresh(self, metric: Any) -> TrainState:
         """The state with the metric's accumulators as they are now (a
@@ -206,7 +193,7 @@ class EpochLoop:
             inputs = self.holder.batch_inputs(batch)
             self._check_batch(next(iter(inputs.values())).shape[0])
             pad = int(batch.pad or 0)
-            host = self._host_lrs(1)
+            host = self.trainer.optimizer.host_rates(self.step_count, 1)
             self.state, outs = self.trainer.step(
                 self._fresh(metric), inputs, fixed, pad=pad,
                 lr=None if host is None else float(host[0]))

@@ -46,6 +46,7 @@ POSITIONAL_EXEMPT = {
     "ndarray/creation.py:arange": _MXNET,
     "ndarray/random.py:uniform": _MXNET,
     "ndarray/random.py:normal": _MXNET,
+    "optimizer/chainer.py:ChainerAdam.__init__": "Chainer 7.8.1's positional signature",
     "optimizer/optimizer.py:Optimizer.__init__": _MXNET,
     "optimizer/rmsprop.py:RMSProp.__init__": _MXNET,
     "symbol/symbol.py:Variable": _MXNET,

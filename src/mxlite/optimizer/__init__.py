@@ -7,7 +7,10 @@ used by compiled training steps and MXNet's imperative ``create_state`` /
 names up in the registry (with a "did you mean" on a miss). MXNet.jl's
 spellings are ``JuliaSGD``/``JuliaADAM``: their update rules differ from MXNet
 Python's, so they live here with the other rules, and the MXNet.jl dialect
-exports them as ``mxlite.jl.SGD`` and ``mxlite.jl.ADAM``.
+exports them as ``mxlite.jl.SGD`` and ``mxlite.jl.ADAM``. Chainer's rules are
+``ChainerSGD``, ``ChainerAdam``... (``chainer.py``) and its optimizer hooks
+``WeightDecay``, ``Lasso``, ``GradientClipping``, ``GradientHardClipping``
+(``chainer_hooks.py``), wrapped by the Chainer dialect.
 """
 
 from __future__ import annotations
@@ -16,6 +19,21 @@ from .adadelta import AdaDelta
 from .adagrad import AdaGrad
 from .adam import Adam
 from .adamw import AdamW
+from .chainer import (
+    ChainerAdaDelta,
+    ChainerAdaGrad,
+    ChainerAdam,
+    ChainerMomentumSGD,
+    ChainerRMSprop,
+    ChainerSGD,
+)
+from .chainer_hooks import (
+    GradientClipping,
+    GradientHardClipping,
+    GradientHook,
+    Lasso,
+    WeightDecay,
+)
 from .ftml import FTML
 from .julia import JuliaADAM, JuliaSGD
 from .nag import NAG
@@ -33,12 +51,23 @@ __all__ = [
     "AdaGrad",
     "Adam",
     "AdamW",
+    "ChainerAdaDelta",
+    "ChainerAdaGrad",
+    "ChainerAdam",
+    "ChainerMomentumSGD",
+    "ChainerRMSprop",
+    "ChainerSGD",
+    "GradientClipping",
+    "GradientHardClipping",
+    "GradientHook",
     "JuliaADAM",
     "JuliaSGD",
+    "Lasso",
     "Optimizer",
     "RMSProp",
     "Signum",
     "Updater",
+    "WeightDecay",
     "ccSGD",
     "create",
     "dumps_state",

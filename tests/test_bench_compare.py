@@ -5,6 +5,9 @@ Nothing here starts a benchmark process.
 
 from __future__ import annotations
 
+import ast
+import sys
+
 import pytest
 from benchmarks.compare import __main__ as compare_main
 from benchmarks.compare import machine, report, runner
@@ -13,6 +16,16 @@ from benchmarks.compare.aggregate import (
     aggregate,
     aggregate_all,
     run_summary,
+)
+from benchmarks.compare.contenders import (
+    BY_NAME,
+    PEERS_DIR,
+    REPO,
+    THREAD_VARS,
+    applies,
+    cache_names,
+    python_for,
+    run_env,
 )
 
 # A RESULT line as torch_mnist.py printed it, after its progress lines.
@@ -162,3 +175,64 @@ def test_gpu_run_without_a_gpu_exits_2_before_running(monkeypatch, capsys):
     monkeypatch.setattr(compare_main, "_run_all", lambda *a: pytest.fail("ran"))
     assert compare_main.main(["--device", "gpu", "--workload", "mlp002"]) == 2
     assert "no GPU" in capsys.readouterr().err
+
+
+def test_mxlite_chainer_runs_the_chainer_script_as_mxlite_runs():
+    c, chainer = BY_NAME["mxlite-chainer"], BY_NAME["chainer"]
+    assert c.script == chainer.script == PEERS_DIR / "chainer_mnist.py"
+    assert (c.imports, c.default, c.gpu) == ("mxlite.chainer", True, False)
+    assert all(applies(c, m) for m in ("mlp", "lenet"))
+    overrides = {"chainer": "/venvs/chainer/bin/python"}
+    assert python_for(c, overrides) == sys.executable
+    assert python_for(chainer, overrides) == "/venvs/chainer/bin/python"
+    cmd = runner.command(["taskset", "-c", "0,1"], sys.executable, c, "chainer1000",
+                         3, "cpu", 2)
+    assert cmd == ["taskset", "-c", "0,1", sys.executable,
+                   str(PEERS_DIR / "chainer_mnist.py"), "--workload", "chainer1000",
+                   "--epochs", "3", "--device", "cpu", "--variant", "mxlite",
+                   "--seed", "2"]
+    assert "mxlite-chainer" in cache_names()
+    caches = {name: f"/tmp/caches/{name}" for name in cache_names()}
+    base = {"PYTHONPATH": "/elsewhere", "HOME": "/root",
+            "MXLITE_BENCH_BASE_SRC": "/old/src"}
+    env = run_env(base, c, 2, caches)
+    assert env["PYTHONPATH"] == str(REPO / "src")
+    assert env["MXLITE_COMPILATION_CACHE"] == "/tmp/caches/mxlite-chainer"
+    assert all(env[var] == "2" for var in THREAD_VARS) and env["HOME"] == "/root"
+    peer_env = run_env(base, chainer, 2, caches)  # real Chainer never sees mxlite
+    assert "PYTHONPATH" not in peer_env and "MXLITE_COMPILATION_CACHE" not in peer_env
+
+
+def test_mxlite_chainer_is_a_default_cpu_contender():
+    p = compare_main._parser()
+    args = p.parse_args(["--workload", "chainer50"])
+    compare_main._check(p, args)
+    assert "mxlite-chainer" in args.names
+    args = p.parse_args(["--device", "gpu", "--contenders", "mxlite-chainer"])
+    with pytest.raises(SystemExit):  # CPU only, as real Chainer
+        compare_main._check(p, args)
+
+
+def _imports(nodes) -> list[tuple[str, str]]:
+    """(module path, name bound) of every import in ``nodes``; ``from a import
+    b as X`` and ``import a.b as X`` are both ("a.b", "X")."""
+    out = []
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            out += [(a.name, a.asname or a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            out += [(f"{node.module}.{a.name}", a.asname or a.name) for a in node.names]
+    return sorted(out)
+
+
+def test_the_chainer_script_differs_between_variants_only_in_its_imports():
+    tree = ast.parse((PEERS_DIR / "chainer_mnist.py").read_text())
+    switch = next(n for n in tree.body if isinstance(n, ast.If)
+                  and "mxlite" in ast.unparse(n.test))
+    ours = [i for i in _imports(switch.body) if i[0].startswith("mxlite.chainer")]
+    theirs = _imports(switch.orelse)
+    assert ours == [("mxlite." + path, bound) for path, bound in theirs]
+    assert theirs == [("chainer", "chainer"), ("chainer.functions", "F"),
+                      ("chainer.initializers", "initializers"), ("chainer.links", "L"),
+                      ("chainer.optimizer_hooks", "optimizer_hooks"),
+                      ("chainer.optimizers", "optimizers")]

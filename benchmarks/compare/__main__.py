@@ -20,7 +20,15 @@ from benchmarks.peers import _common
 
 from . import machine, report, runner
 from .aggregate import aggregate_all, run_summary
-from .contenders import BY_NAME, CONTENDERS, PEER_KEYS, applies, python_for, run_env
+from .contenders import (
+    BY_NAME,
+    CONTENDERS,
+    PEER_KEYS,
+    applies,
+    cache_names,
+    python_for,
+    run_env,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -140,8 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         print("compare: taskset not found; the runs are not pinned", file=sys.stderr)
     host = machine.describe(args.cpu_list, gpu_lines)
     with tempfile.TemporaryDirectory(prefix="mxlite-bench-") as tmp:  # mode 0700
-        caches = {name: os.path.join(tmp, name)
-                  for name in ("mxlite", "mxlite-base", "torchinductor", "triton")}
+        caches = {name: os.path.join(tmp, name) for name in cache_names()}
         for path in caches.values():
             os.mkdir(path, 0o700)
         runs = _run_all(args, pin, caches)

@@ -24,10 +24,13 @@ class Contender:
     gpu: bool = False  # takes part with --device gpu
     lenet_only: bool = False
     default: bool = True  # runs when --contenders is not given
+    # Whose script it runs, where not the peer's own: "chainer" for
+    # mxlite-chainer, which is benchmarks/peers/chainer_mnist.py run on mxlite.
+    script_of: str = ""
 
     @property
     def script(self) -> Path:
-        return PEERS_DIR / f"{self.peer}_mnist.py"
+        return PEERS_DIR / f"{self.script_of or self.peer}_mnist.py"
 
 
 CONTENDERS: tuple[Contender, ...] = (
@@ -39,6 +42,11 @@ CONTENDERS: tuple[Contender, ...] = (
     Contender("jax-optax", "jax", "default", "jax, optax", gpu=True),
     Contender("mxnet", "mxnet", "default", "mxnet"),
     Contender("chainer", "chainer", "default", "chainer"),
+    # The very same Chainer script on mxlite.chainer: its variant "mxlite"
+    # changes only its imports (import mxlite.chainer as chainer, ...), and it
+    # runs as mxlite does, on this interpreter with src/ on PYTHONPATH.
+    Contender("mxlite-chainer", "mxlite", "mxlite", "mxlite.chainer",
+              script_of="chainer"),
     # mxlite at another checkout (MXLITE_BENCH_BASE_SRC=<checkout>/src): the
     # before/after of a refactor, side by side in one run.
     Contender("mxlite-base", "mxlite", "default", "mxlite", gpu=True, default=False),
@@ -64,15 +72,24 @@ def python_for(contender: Contender, overrides: dict[str, str]) -> str:
     return overrides.get(contender.peer) or default_python(contender.peer)
 
 
+def cache_names() -> tuple[str, ...]:
+    """The per-invocation cache directories ``run_env`` hands out: one per
+    mxlite contender (its compilation cache), and PyTorch's two."""
+    return (*(c.name for c in CONTENDERS if c.peer == "mxlite"), "torchinductor",
+            "triton")
+
+
 def run_env(base: dict[str, str], contender: Contender, threads: int,
             caches: dict[str, str]) -> dict[str, str]:
     """The environment of one run.
 
     Every contender gets the thread variables set to the pinned CPU count and
-    no inherited PYTHONPATH (a peer must not see mxlite). mxlite gets
-    ``PYTHONPATH=<repo>/src`` and its compilation cache directory; PyTorch gets
-    fresh Inductor/Triton cache directories, so that ``torch.compile`` also
-    starts cold in repeat 1 instead of reusing an earlier invocation's cache.
+    no inherited PYTHONPATH (a peer must not see mxlite). Each mxlite
+    contender (mxlite, mxlite-chainer, mxlite-base) gets ``PYTHONPATH=<repo>/src``
+    (mxlite-base: its own checkout's) and a compilation cache directory of its
+    own; PyTorch gets fresh Inductor/Triton cache directories, so that
+    ``torch.compile`` also starts cold in repeat 1 instead of reusing an earlier
+    invocation's cache.
     """
     env = {k: v for k, v in base.items() if k != "PYTHONPATH"}
     env.update({var: str(threads) for var in THREAD_VARS})

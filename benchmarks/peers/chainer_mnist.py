@@ -14,14 +14,27 @@ as MXNet's wd does); for Mocha's "inv" policy, ``MomentumSGD`` whose ``lr`` is
 set before every update, the biases' update rules at ``bias_lr_mult`` x lr and
 the ``WeightDecay`` hook on the weights' update rules only.
 
+As in the seed, the MLP's layers are ``L.Linear(None, n)`` (sized at the
+first batch), the MLP workloads' images are flat 784-vectors (as
+``chainer.datasets.get_mnist()`` gives them) and each batch is wrapped in
+``chainer.Variable`` before ``optimizer.update``; the batch's loss and
+accuracy are read to the host every batch (``float(model.loss.array)``).
+
+Variants: ``default``, real Chainer; ``mxlite``, the very same code on
+mxlite's Chainer API: the only difference is the imports (``import
+mxlite.chainer as chainer``, its ``functions as F`` and ``links as L``, ``from
+mxlite.chainer import initializers, optimizer_hooks, optimizers``), run with
+mxlite's interpreter and ``src/`` (the ``mxlite-chainer`` contender).
+
 CPU only: Chainer on the CPU is NumPy, whose BLAS threads come from
 OPENBLAS_NUM_THREADS (set to the affinity's size if unset); no device sync is
-needed. Runs in its own virtual environment: imports chainer, numpy, the
-standard library and ``_common`` only.
+needed. Runs in its own virtual environment: imports chainer (or, variant
+``mxlite``, mxlite.chainer), numpy, the standard library and ``_common`` only.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -30,11 +43,29 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", str(len(os.sched_getaffinity(0))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _common
-import chainer
-import chainer.functions as F
-import chainer.links as L
 import numpy as np
-from chainer import initializers, optimizer_hooks, optimizers
+
+VARIANTS = ("default", "mxlite")
+# The variant picks the Chainer the script imports; nothing else depends on it.
+_pre = argparse.ArgumentParser(add_help=False)
+_pre.add_argument("--variant", default="default")
+VARIANT = _pre.parse_known_args()[0].variant
+if VARIANT == "mxlite":
+    # (``from mxlite.chainer import functions as F`` is ``import
+    # mxlite.chainer.functions as F``, in a form whose import order does not
+    # change for ruff when mxlite/chainer/functions.py appears.)
+    import jax  # loaded by mxlite.chainer anyway; only its version is read
+
+    import mxlite
+    import mxlite.chainer as chainer
+    from mxlite.chainer import functions as F
+    from mxlite.chainer import initializers, optimizer_hooks, optimizers
+    from mxlite.chainer import links as L
+else:
+    import chainer
+    import chainer.functions as F
+    import chainer.links as L
+    from chainer import initializers, optimizer_hooks, optimizers
 
 LOG_EVERY = 100
 EVAL_BATCH = 1000
@@ -49,20 +80,20 @@ def _init_w(w: dict) -> chainer.Initializer | None:
 
 
 class MLP(chainer.Chain):
-    """784 -> hidden... (act) -> 10, as ``train_mnist_1_minimum.py``'s MLP."""
+    """784 -> hidden... (act) -> 10, as ``train_mnist_1_minimum.py``'s MLP:
+    ``L.Linear(None, n)``, each layer's input size taken from its first input."""
 
     def __init__(self, w: dict) -> None:
         super().__init__()
         self.act = ACTS[w["act"]]
-        sizes = (784, *w["hidden"], 10)
+        sizes = (*w["hidden"], 10)
         with self.init_scope():
-            for i in range(len(sizes) - 1):
-                setattr(self, f"l{i + 1}",
-                        L.Linear(sizes[i], sizes[i + 1], initialW=_init_w(w)))
-        self.n_layers = len(sizes) - 1
+            for i, size in enumerate(sizes, 1):
+                setattr(self, f"l{i}", L.Linear(None, size, initialW=_init_w(w)))
+        self.n_layers = len(sizes)
 
     def forward(self, x: chainer.Variable) -> chainer.Variable:
-        h = x  # Linear flattens N x 1 x 28 x 28 to N x 784
+        h = x
         for i in range(1, self.n_layers):
             h = self.act(self[f"l{i}"](h))
         return self[f"l{self.n_layers}"](h)
@@ -139,7 +170,7 @@ def train_round(model: SoftmaxClassifier, opt: chainer.Optimizer, bias_rules: li
             opt.lr = _common.mocha_lr(w, opt.t + 1)
             for rule in bias_rules:
                 rule.hyperparam.lr = w["bias_lr_mult"] * opt.lr
-        opt.update(model, x[idx], t[idx])
+        opt.update(model, chainer.Variable(x[idx]), chainer.Variable(t[idx]))
         sum_loss += float(model.loss.array) * batch
         sum_accuracy += float(model.accuracy.array) * batch
         if (i + 1) % LOG_EVERY == 0:
@@ -158,15 +189,33 @@ def test_accuracy(predictor: chainer.Chain, x: np.ndarray, t: np.ndarray) -> flo
     return correct / len(x)
 
 
+def contender_versions() -> tuple[str, dict, dict]:
+    """(the RESULT's contender name, the versions it records, extra fields)."""
+    if VARIANT != "mxlite":
+        return "chainer", {"chainer": chainer.__version__}, {}
+    return ("mxlite-chainer",
+            {"mxlite": mxlite.__version__, "jax": jax.__version__,
+             "chainer_api": getattr(chainer, "__version__", "")},
+            {"compilation_cache": os.environ.get("MXLITE_COMPILATION_CACHE")})
+
+
 def main() -> int:
     args = _common.parser(__doc__.splitlines()[0]).parse_args()
-    if (code := _common.only_default_on_cpu("chainer_mnist", args)) is not None:
-        return code
+    if args.variant not in VARIANTS:
+        print(f"chainer_mnist: unknown variant {args.variant!r}; one of {VARIANTS}",
+              file=sys.stderr)
+        return 2
+    if args.device == "gpu":
+        print("chainer_mnist: runs CPU only in this benchmark (no --device gpu)",
+              file=sys.stderr)
+        return 3
     w = _common.WORKLOADS[args.workload]
     threads = int(os.environ["OPENBLAS_NUM_THREADS"])
     np.random.seed(args.seed)  # Chainer's initializers and the permutations
 
     train_x, train_y, test_x, test_y = _common.load_mnist(args.workload)
+    if w["model"] == "mlp":  # get_mnist()'s flat vectors
+        train_x, test_x = train_x.reshape(len(train_x), -1), test_x.reshape(len(test_x), -1)
     predictor = MLP(w) if w["model"] == "mlp" else LeNet(w)
     model = SoftmaxClassifier(predictor)
     opt, bias_rules = build_optimizer(w, model)
@@ -179,8 +228,9 @@ def main() -> int:
         epoch_times.append(_common.now() - start)
 
     accuracy = test_accuracy(predictor, test_x, test_y)
-    _common.emit("chainer", args, epoch_times, accuracy,
-                 {"chainer": chainer.__version__}, extra={"threads": threads})
+    name, versions, extra = contender_versions()
+    _common.emit(name, args, epoch_times, accuracy, versions,
+                 extra={"threads": threads, **extra})
     return 0
 
 

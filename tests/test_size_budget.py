@@ -47,6 +47,8 @@ POSITIONAL_EXEMPT = {
     "ndarray/random.py:uniform": _MXNET,
     "ndarray/random.py:normal": _MXNET,
     "optimizer/chainer.py:ChainerAdam.__init__": "Chainer 7.8.1's positional signature",
+    "chainer/optimizers.py:Adam.__init__": "Chainer 7.8.1's positional signature",
+    "chainer/functions/loss.py:softmax_cross_entropy": "Chainer 7.8.1's positional signature",
     "optimizer/optimizer.py:Optimizer.__init__": _MXNET,
     "optimizer/rmsprop.py:RMSProp.__init__": _MXNET,
     "symbol/symbol.py:Variable": _MXNET,

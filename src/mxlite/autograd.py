@@ -34,6 +34,7 @@ __all__ = [
     "set_training",
     "mark_variables",
     "backward",
+    "leaf_gradients",
     "grad",
     "record_op",
 ]
@@ -298,22 +299,30 @@ def _as_list(x) -> list:
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-def backward(heads, head_grads=None, retain_graph: bool = False,
-             train_mode: bool = True) -> None:
-    """Accumulate gradients of ``heads`` into the leaves' ``.grad`` arrays."""
+def leaf_gradients(heads, head_grads=None, retain_graph: bool = False) -> list[tuple]:
+    """``[(leaf handle, gradient array)]`` of ``heads``, nothing written.
+
+    For front-ends that keep gradients their own way (Chainer accumulates
+    into ``Variable.grad`` and clears it to None). A leaf reached twice
+    appears twice."""
     heads = _as_list(heads)
     plan = _Plan(heads)
     compiled, _ = _grad_fn(plan)
     grads = compiled(plan.var_vals, plan.consts, _head_grads(heads, head_grads))
-    for var, g in zip(plan.vars, grads):
-        handle = var.handle
+    if not retain_graph:
+        for entry in plan.entries:
+            entry.freed = True
+    return [(var.handle, g) for var, g in zip(plan.vars, grads)]
+
+
+def backward(heads, head_grads=None, retain_graph: bool = False,
+             train_mode: bool = True) -> None:
+    """Accumulate gradients of ``heads`` into the leaves' ``.grad`` arrays."""
+    for handle, g in leaf_gradients(heads, head_grads, retain_graph):
         if handle._grad_req == "add":
             handle._grad._data = handle._grad._data + g
         elif handle._grad_req == "write":
             handle._grad._data = g
-    if not retain_graph:
-        for entry in plan.entries:
-            entry.freed = True
 
 
 def grad(heads, variables, head_grads=None, retain_graph: bool | None = None,

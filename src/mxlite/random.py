@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import jax
 import numpy as np
 
 from .base import ParamError
 
-__all__ = ["seed", "next_key", "numpy_rng"]
+__all__ = ["seed", "next_key", "host_key", "numpy_rng", "traced_keys"]
 
 _lock = threading.RLock()
 _state: dict = {}
+_local = threading.local()
 
 
 def seed(seed_state: int, ctx: object = "all") -> None:
@@ -51,8 +54,32 @@ def _draw_index() -> tuple[int, int]:
         return _state["seed"], index
 
 
+@contextmanager
+def traced_keys(key: jax.Array) -> Iterator[None]:
+    """Inside a traced step: :func:`next_key` derives keys from ``key`` (the
+    step's key, a traced value) instead of the host stream, so a compiled
+    step draws fresh random numbers every time it runs, not the ones frozen
+    into it when it was traced."""
+    prev = getattr(_local, "traced", None)
+    _local.traced = [key, 0]
+    try:
+        yield
+    finally:
+        _local.traced = prev
+
+
 def next_key() -> jax.Array:
     """Return a fresh PRNG key; the sequence is fixed by :func:`seed`."""
+    traced = getattr(_local, "traced", None)
+    if traced is not None:
+        traced[1] += 1
+        return jax.random.fold_in(traced[0], traced[1] - 1)
+    return host_key()
+
+
+def host_key() -> jax.Array:
+    """The next key of the host stream, also inside a traced step (for
+    values created once, such as a lazily initialized parameter)."""
     base, index = _draw_index()
     key = _state.get("key")
     if key is None:

@@ -66,6 +66,7 @@ from ._builtin import (
                        Zero,
 )
 from ._composite import Load, Mixed
+from ._fill import fill
 
 __all__ = [
     "Bilinear",
@@ -84,6 +85,7 @@ __all__ = [
     "Zero",
     "alias",
     "create",
+    "fill",
     "policy",
     "register",
     "rules",

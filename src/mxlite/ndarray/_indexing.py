@@ -159,9 +159,14 @@ def _local(plan: tuple, dyn: tuple) -> tuple:
 
 def gather(plan: tuple, x: jax.Array, *dyn: Any) -> jax.Array:
     """``x[key]``; a 0-d result becomes shape (1,), as in MXNet 1.x."""
-    starts, sizes = _window(plan, x, dyn)
-    out = lax.dynamic_slice(x, starts, sizes)[_local(plan, dyn)]
+    out = gather_exact(plan, x, *dyn)
     return out.reshape(1) if out.ndim == 0 else out
+
+
+def gather_exact(plan: tuple, x: jax.Array, *dyn: Any) -> jax.Array:
+    """``x[key]`` with NumPy's result shape (0-d stays 0-d)."""
+    starts, sizes = _window(plan, x, dyn)
+    return lax.dynamic_slice(x, starts, sizes)[_local(plan, dyn)]
 
 
 def _fit(value: jax.Array, target: tuple) -> jax.Array:

@@ -183,6 +183,20 @@ class TrainStep:
         args = (self.place(state), *self.place((batch, fixed, self.hyper())))
         return self._exe("step", self._one, *args)(*args)
 
+    def step_executable(self, state: TrainState, inputs: dict, fixed: dict) -> Any:
+        """The compiled one-batch step for these arguments' shapes and this
+        optimizer structure, as ``run(state, inputs, fixed, hyper) -> (state,
+        outputs)`` with no per-call lookup (for a front-end that calls it every
+        batch and keys it itself); the state is donated."""
+        pad = jnp.int32(0)
+        args = (state, _Batch(inputs, pad, None), fixed, self.hyper())
+        exe = self._exe("step", self._one, *args)
+
+        def run(state: TrainState, inputs: dict, fixed: dict, hyper: dict) -> Any:
+            return exe(state, _Batch(inputs, pad, None), fixed, hyper)
+
+        return run
+
     def steps(self, state: TrainState, sources: dict, fixed: dict,
               stretch: Stretch) -> TrainState:
         """The stretch's batches, rows gathered on the device; the state is donated."""

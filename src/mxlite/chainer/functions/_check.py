@@ -1,0 +1,44 @@
+"""Argument checks shared by the functions: one message style, naming the function."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...base import DTypeError, ShapeError
+from ..variable import array_of
+
+__all__ = ["dtype_of", "need_float", "need_int", "need_shape", "shape_of"]
+
+
+def shape_of(x: Any) -> tuple[int, ...]:
+    return tuple(np.shape(array_of(x))) if not hasattr(array_of(x), "shape") else \
+        tuple(array_of(x).shape)
+
+
+def dtype_of(x: Any) -> np.dtype:
+    return np.dtype(array_of(x).dtype)
+
+
+def need_float(where: str, what: str, x: Any) -> None:
+    """``x`` must hold floating-point values."""
+    dt = dtype_of(x)
+    if dt.kind != "f":
+        raise DTypeError(f"{where}: {what} must be a floating-point array; got {dt.name} "
+                         f"of shape {shape_of(x)}.")
+
+
+def need_int(where: str, what: str, x: Any) -> None:
+    """``x`` must hold integers (class labels)."""
+    dt = dtype_of(x)
+    if dt.kind not in "iu":
+        raise DTypeError(f"{where}: {what} must hold integer class labels (int32); got "
+                         f"{dt.name} of shape {shape_of(x)}.")
+
+
+def need_shape(where: str, what: str, x: Any, expected: tuple, why: str = "") -> None:
+    got = shape_of(x)
+    if got != tuple(expected):
+        raise ShapeError(f"{where}: {what} has shape {got}; expected {tuple(expected)}"
+                         f"{' ' + why if why else ''}.")

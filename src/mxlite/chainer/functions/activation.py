@@ -1,0 +1,48 @@
+"""Activations: each one registry operator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._ops import call
+from ..variable import Variable
+
+__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu",
+           "softplus"]
+
+
+def relu(x: Any) -> Variable:
+    """max(x, 0)."""
+    return call("relu", x)
+
+
+def leaky_relu(x: Any, slope: float = 0.2) -> Variable:
+    """x for x >= 0, slope * x otherwise."""
+    return call("LeakyReLU", x, act_type="leaky", slope=float(slope))
+
+
+def elu(x: Any, alpha: float = 1.0) -> Variable:
+    return call("LeakyReLU", x, act_type="elu", slope=float(alpha))
+
+
+def sigmoid(x: Any) -> Variable:
+    return call("sigmoid", x)
+
+
+def tanh(x: Any) -> Variable:
+    return call("tanh", x)
+
+
+def softplus(x: Any, beta: float = 1.0) -> Variable:
+    if beta != 1.0:
+        return call("_div_scalar", call("Activation", call("_mul_scalar", x, scalar=beta),
+                                        act_type="softrelu"), scalar=beta)
+    return call("Activation", x, act_type="softrelu")
+
+
+def softmax(x: Any, axis: int = 1) -> Variable:
+    return call("softmax", x, axis=axis)
+
+
+def log_softmax(x: Any, axis: int = 1) -> Variable:
+    return call("log_softmax", x, axis=axis)

@@ -22,8 +22,10 @@ NOT_OP_FILES = {"registry.py", "params.py", "shape.py", "__init__.py"}
 # its users pass them positionally; and an operator lowering, which takes the
 # operator's inputs in order.
 _MXNET = "MXNet's positional signature"
+_CHAINER = "Chainer's positional signature"
 POSITIONAL_EXEMPT = {
     "autograd.py:grad": _MXNET,
+    "chainer/datasets/mnist.py:get_mnist": _CHAINER,
     "checkpoint.py:save_checkpoint": _MXNET,
     "executor/bind.py:simple_bind": _MXNET + " (Symbol.simple_bind)",
     "executor/bind.py:bind": _MXNET + " (Symbol.bind)",

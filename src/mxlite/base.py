@@ -16,6 +16,7 @@ __all__ = [
     "ShapeError",
     "DTypeError",
     "FormatError",
+    "MissingKeyError",
     "ContextError",
     "GraphError",
     "AutogradError",
@@ -43,6 +44,18 @@ class DTypeError(MXNetError, TypeError):
 
 class FormatError(MXNetError, ValueError):
     """A file or serialized string is malformed, truncated or hostile."""
+
+
+class MissingKeyError(MXNetError, KeyError):
+    """A file or mapping lacks a key that was asked for.
+
+    A ``KeyError`` so code written for Chainer (``except KeyError`` around an
+    optional key, as ``SerialIterator.serialize`` does) keeps working.
+    """
+
+    def __str__(self) -> str:
+        # KeyError's own __str__ would print the message inside quotes.
+        return str(self.args[0]) if self.args else ""
 
 
 class ContextError(MXNetError, ValueError):

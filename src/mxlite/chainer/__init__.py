@@ -14,12 +14,17 @@ from . import (
                             backend,
                             configuration,
                             cuda,
+                            dataset,
+                            datasets,
                             functions,
                             initializers,
+                            iterators,
                             links,
                             optimizer_hooks,
                             optimizers,
                             reporter,
+                            serializer,
+                            serializers,
 )
 from .backend import get_device
 from .configuration import (
@@ -42,11 +47,13 @@ from .reporter import (
 from .variable import Parameter, Variable, as_array, as_variable
 
 backends = backend
+dataset.set_device_sender(backend.send_to)
 
 __all__ = [
     "Chain", "ChainList", "DictSummary", "GradientMethod", "Link", "Optimizer",
     "Parameter", "Reporter", "Sequential", "Summary", "UpdateRule", "Variable",
     "as_array", "as_variable", "backend", "backends", "config", "configuration", "cuda",
+    "dataset", "datasets", "iterators", "serializer", "serializers",
     "force_backprop_mode", "functions", "get_current_reporter", "get_device",
     "global_config", "initializers", "links", "no_backprop_mode", "optimizer_hooks",
     "optimizers", "report", "report_scope", "reporter", "using_config",

@@ -17,7 +17,7 @@ from ..context import Context, current_context, num_gpus
 from ..ndarray.array_module import DeviceArrayModule
 from ..ndarray.ndarray import to_jax
 
-__all__ = ["Device", "get_array_module", "get_device", "get_device_from_array",
+__all__ = ["Device", "send_to", "get_array_module", "get_device", "get_device_from_array",
            "array_module_for", "gpu_context", "context_of_device", "device_of_context",
            "CpuDevice", "GpuDevice"]
 
@@ -108,6 +108,11 @@ def context_of_device(device: Any) -> Context:
                 return gpu_context(int(spec[len(prefix):]))
     raise ContextError(f"chainer.get_device: cannot read device {device!r}; expected -1, "
                        "'@numpy', a GPU id such as 0, or '@cupy:0'.")
+
+
+def send_to(device: Any, array: Any) -> Any:
+    """``array`` placed on Chainer device ``device`` (the converters' sender)."""
+    return to_jax(array, context_of_device(device))
 
 
 def get_device(device_spec: Any) -> Device:

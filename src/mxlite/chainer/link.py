@@ -224,11 +224,12 @@ class Link:
             param = d[name]
             value = serializer(name, param.array)
             if value is not None and value is not param.array:
-                if param.array is None:
-                    param.initialize(tuple(np.shape(value)))
                 param.array = value
         for name in self._persistent:
-            value = serializer(name, d[name])
+            old = d[name]
+            value = serializer(name, old)
+            if value is not old and isinstance(value, np.ndarray) and value.ndim > 0:
+                value = to_jax(value, self._ctx)
             object.__setattr__(self, name, value)
 
     def repeat(self, n_repeat: int, mode: str = "init") -> Sequential:

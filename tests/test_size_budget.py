@@ -52,6 +52,13 @@ POSITIONAL_EXEMPT = {
     "chainer/optimizers.py:Adam.__init__": "Chainer 7.8.1's positional signature",
     "chainer/functions/loss.py:softmax_cross_entropy": "Chainer 7.8.1's positional signature",
     "optimizer/optimizer.py:Optimizer.__init__": _MXNET,
+    "chainer/training/extension.py:make_extension": "Chainer 7.8.1's positional signature",
+    "chainer/training/extensions/evaluator.py:Evaluator.__init__":
+        "Chainer 7.8.1's positional signature",
+    "chainer/training/extensions/plot_report.py:PlotReport.__init__":
+        "Chainer 7.8.1's positional signature",
+    "chainer/training/updaters/standard_updater.py:StandardUpdater.__init__":
+        "Chainer 7.8.1's positional signature",
     "optimizer/rmsprop.py:RMSProp.__init__": _MXNET,
     "symbol/symbol.py:Variable": _MXNET,
     "ops/nn/batch_norm.py:_lower": "an operator lowering: params, then the five inputs",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -37,6 +37,8 @@ __all__ = [
     "leaf_gradients",
     "grad",
     "record_op",
+    "tape_graph",
+    "TapeGraph",
 ]
 
 _local = threading.local()
@@ -370,3 +372,52 @@ def _record_grad(plan: _Plan, pure: Callable, hg: list, wanted: list, results: l
               for var, val in zip(plan.vars, plan.var_vals)]
     inputs += list(plan.consts) + list(hg)
     record_op(("grad", plan.signature), fn, inputs, results)
+
+
+class TapeGraph(NamedTuple):
+    """The recorded graph behind one head, for drawings (``tape_graph``).
+
+    Attributes:
+        leaves: ``(handle, shape, dtype)`` of each marked leaf (parameters,
+            inputs), in first-use order.
+        consts: ``(shape, dtype)`` of each captured constant.
+        calls: ``(op name, input codes, [(shape, dtype) per output])`` in
+            recording order; a code is ``('v', leaf)``, ``('c', const)`` or
+            ``('o', call, output)``.
+        head: the head's code.
+    """
+
+    leaves: list
+    consts: list
+    calls: list
+    head: tuple
+
+
+def _spec(x: Any) -> tuple:
+    if not hasattr(x, "shape") and not isinstance(x, (bool, int, float, complex)):
+        return (), type(x).__name__  # e.g. None for an absent random key
+    return tuple(jnp.shape(x)), str(jnp.result_type(x))
+
+
+def tape_graph(head: Any) -> TapeGraph:
+    """Describe the tape segment that computed ``head`` (nothing is run: the
+    outputs' shapes come from ``jax.eval_shape``)."""
+    plan = _Plan([head])
+    outs: list = []
+
+    def fetch(code: tuple) -> Any:
+        if code[0] == "c":
+            return plan.consts[code[1]]
+        if code[0] == "v":
+            return plan.var_vals[code[1]]
+        return outs[code[1]][code[2]]
+
+    calls = []
+    for entry, (key, codes) in zip(plan.entries, plan.signature[0]):
+        result = jax.eval_shape(lambda *xs, fn=entry.fn: tuple(fn(*xs)),
+                                *[fetch(c) for c in codes])
+        outs.append(result)
+        name = key[0] if isinstance(key, tuple) and isinstance(key[0], str) else "fn"
+        calls.append((name, codes, [(tuple(o.shape), str(o.dtype)) for o in result]))
+    leaves = [(v.handle, *_spec(val)) for v, val in zip(plan.vars, plan.var_vals)]
+    return TapeGraph(leaves, [_spec(c) for c in plan.consts], calls, plan.head_codes[0])

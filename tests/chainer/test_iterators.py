@@ -180,14 +180,18 @@ def test_serialize_writes_chainers_keys():
     next(it)
     target = DictionarySerializer()
     target.save(it)
+    # Chainer's keys, plus the shuffle generator's state (an mxlite addition)
     assert sorted(target.target) == [
-        "current_position", "epoch", "is_new_epoch", "order", "previous_epoch_detail",
+        "current_position", "epoch", "is_new_epoch", "order",
+        "order_sampler/random_state", "previous_epoch_detail",
     ]  # fmt: skip
     restored = SerialIterator(list(range(10)), 3)
     NpzDeserializer(target.target).load(restored)
     assert isinstance(restored.current_position, int) and restored.current_position == 3
     assert isinstance(restored.is_new_epoch, bool)
     np.testing.assert_array_equal(restored._state.order, it._state.order)
+    for _ in range(8):  # this epoch and the next ones (their shuffles too)
+        assert next(restored) == next(it)
 
 
 def test_serialize_guesses_previous_epoch_detail_for_old_snapshots():

@@ -25,6 +25,7 @@ from . import (
                             reporter,
                             serializer,
                             serializers,
+                            training,
 )
 from .backend import get_device
 from .configuration import (
@@ -53,7 +54,7 @@ __all__ = [
     "Chain", "ChainList", "DictSummary", "GradientMethod", "Link", "Optimizer",
     "Parameter", "Reporter", "Sequential", "Summary", "UpdateRule", "Variable",
     "as_array", "as_variable", "backend", "backends", "config", "configuration", "cuda",
-    "dataset", "datasets", "iterators", "serializer", "serializers",
+    "dataset", "datasets", "iterators", "serializer", "serializers", "training",
     "force_backprop_mode", "functions", "get_current_reporter", "get_device",
     "global_config", "initializers", "links", "no_backprop_mode", "optimizer_hooks",
     "optimizers", "report", "report_scope", "reporter", "using_config",

@@ -305,6 +305,12 @@ class _ChainView:
                     reporter.observation[rest] = Variable._wrap(value, ctx)
 
 
+def chain_view(link: Link) -> _ChainView:
+    """``link`` as the shared core's :class:`Binding` sees it (for a compiled
+    forward, e.g. the Evaluator's; ``binding()`` gives the Binding)."""
+    return _ChainView(None, link)
+
+
 def _unwrap(leaf: Any) -> Any:
     if isinstance(leaf, Variable):
         return leaf._data

@@ -9,7 +9,9 @@ interval, as LogReport does.
 
 from __future__ import annotations
 
+import json
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..base import MXNetError
+from .serializer import Serializer
 
 __all__ = ["Reporter", "report", "report_scope", "get_current_reporter", "Summary",
            "DictSummary"]
@@ -129,9 +132,12 @@ class Summary:
         return mean, float(np.sqrt(max(var, 0.0)))
 
     def serialize(self, serializer: Any) -> None:
-        self._x = serializer("_x", float(np.asarray(self._x)))
-        self._x2 = serializer("_x2", float(np.asarray(self._x2)))
-        self._n = serializer("_n", self._n)
+        try:
+            self._x = serializer("_x", float(np.asarray(self._x)))
+            self._x2 = serializer("_x2", float(np.asarray(self._x2)))
+            self._n = serializer("_n", self._n)
+        except KeyError:
+            warnings.warn("The previous statistics are not saved.", stacklevel=2)
 
 
 class DictSummary:
@@ -159,6 +165,17 @@ class DictSummary:
         return out
 
     def serialize(self, serializer: Any) -> None:
-        names = sorted(self._summaries)
-        for name in names:
-            self._summaries[name].serialize(serializer[name])
+        """Chainer's layout: ``_names`` (a JSON list) and ``_summaries/<index>/``."""
+        if isinstance(serializer, Serializer):
+            names = list(self._summaries)
+            serializer("_names", json.dumps(names))
+        else:
+            self._summaries.clear()
+            try:
+                names = json.loads(str(serializer("_names", "")))
+            except KeyError:
+                warnings.warn("The names of statistics are not saved.", stacklevel=2)
+                return
+        for index, name in enumerate(names):
+            summary = self._summaries.setdefault(name, Summary())
+            summary.serialize(serializer["_summaries"][str(index)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -38,3 +39,17 @@ class ShuffleOrderSampler(OrderSampler):
 
     def __call__(self, current_order: np.ndarray, current_position: int) -> np.ndarray:
         return self._random.permutation(len(current_order))
+
+    def serialize(self, serializer: Any) -> None:
+        """Save or load the generator's state (an mxlite addition: Chainer kept
+        it nowhere, so a resumed run shuffled differently from an
+        uninterrupted one). A snapshot without it keeps the current state."""
+        if not isinstance(self._random, np.random.Generator):
+            return
+        state = json.dumps(self._random.bit_generator.state)
+        try:
+            loaded = serializer("random_state", state)
+        except KeyError:
+            return
+        if loaded is not None and str(loaded) != state:
+            self._random.bit_generator.state = json.loads(str(loaded))

@@ -136,6 +136,8 @@ class SerialIterator(Iterator):
             )
         except KeyError:  # a snapshot from before Chainer v4: guess it
             self._previous_epoch_detail = self._guess_previous_epoch_detail()
+        if hasattr(self.order_sampler, "serialize"):
+            self.order_sampler.serialize(serializer["order_sampler"])
 
     def _guess_previous_epoch_detail(self) -> float:
         detail = self.epoch + (self.current_position - self.batch_size) / self._epoch_size

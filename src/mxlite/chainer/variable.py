@@ -246,8 +246,9 @@ class Variable:
         self.unchain()
 
     def copydata(self, var: Variable) -> None:
-        """Copy ``var``'s data into this variable."""
-        self.array = array_of(var)
+        """Copy ``var``'s data into this variable (a new buffer: a compiled
+        update donates its parameters' buffers, so two links never share one)."""
+        self.array = np.array(array_of(var))
 
     # -- devices ------------------------------------------------------------------------
     def to_cpu(self) -> Variable:

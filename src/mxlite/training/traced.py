@@ -323,8 +323,13 @@ class DynamicTrainer:
 def _reason(err: BaseException) -> str:
     if isinstance(err, Untraceable):
         return str(err)
-    first = str(err).strip().splitlines()[0] if str(err).strip() else ""
-    return f"{type(err).__name__}: {first}"
+    if isinstance(err, jax.errors.TracerArrayConversionError):
+        what = "it converts an array to NumPy"
+    elif isinstance(err, jax.errors.UnexpectedTracerError):
+        what = "it keeps an array from an earlier call"
+    else:
+        what = "it needs an array's value in Python (float(), int(), bool(), an if)"
+    return f"{what}: JAX's {type(err).__name__}"
 
 
 def _user_frame(err: BaseException | None) -> str:

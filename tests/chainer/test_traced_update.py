@@ -179,3 +179,22 @@ def test_lazy_linear_is_created_while_tracing_and_updated():
     opt.update(model, X, T)
     assert not np.array_equal(np.asarray(model.predictor.W.array), w1)
     assert opt.t == 2 and model.predictor.W.update_rule.t == 2
+
+
+@pytest.mark.parametrize("path", ["compiled", "eager"])
+def test_labels_out_of_range_are_an_error_on_both_paths(path):
+    model = Net()
+    opt = optimizers.SGD()
+    opt.setup(model)
+    opt.update(model, X, T)  # traces with good labels
+    bad = T.copy()
+    bad[3] = 5
+    with pytest.raises(MXNetError, match=r"softmax_cross_entropy: labels range over "
+                                         r"\[0, 5\] but there are 5 classes"):
+        if path == "compiled":
+            opt.update(model, X, bad)
+        else:
+            model(X, bad)
+    ignored = T.copy()
+    ignored[0] = -1  # ignore_label: fine
+    opt.update(model, X, ignored)

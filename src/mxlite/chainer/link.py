@@ -192,8 +192,9 @@ class Link:
 
     # -- copies and calls ---------------------------------------------------------------
     def copy(self, mode: str = "share") -> Link:
-        """A copy: ``'share'`` shares arrays, ``'copy'`` copies them, ``'init'``
-        gives fresh uninitialized parameters."""
+        """A copy: ``'share'`` shares the parameters (the same Parameter objects,
+        so an update of one shows in the other, as Chainer's shared arrays
+        did), ``'copy'`` copies them, ``'init'`` gives fresh uninitialized ones."""
         if mode not in ("share", "copy", "init"):
             raise MXNetError(f"Link.copy: mode must be 'share', 'copy' or 'init'; got "
                              f"{mode!r}.")
@@ -202,13 +203,15 @@ class Link:
         object.__setattr__(new, "_persistent", list(self._persistent))
         for name in self._params:
             old = self.__dict__[name]
+            if mode == "share":  # the same Parameter: updates show in both links
+                continue
             param = copy_module.copy(old)
             param._ag = None
             param._grad_array = None
             if mode == "init":
                 param._data = None
             elif param._data is not None:
-                param.array = param._data
+                param.array = np.array(param._data)
             object.__setattr__(new, name, param)
         new._copy_children(mode)
         bump_structure()

@@ -217,6 +217,7 @@ class _ChainView:
         self._params: list = []
         self._links: dict = {}
         self._persistent: list = []
+        self._where: dict = {}
 
     def refresh(self) -> None:
         version = structure_version()
@@ -228,6 +229,7 @@ class _ChainView:
                                 for name in link._persistent]
             self._key = tuple((path, p.shape, p.dtype, p._ctx.platform)
                               for path, p in self._params)
+            self._where = {}
             self._version = version
 
     def key(self) -> tuple:
@@ -294,15 +296,21 @@ class _ChainView:
     def publish(self, values: dict, loss: Any) -> None:
         """Put the step's results where the user reads them (device arrays)."""
         ctx = self.target._ctx
+        reporter = None
         for key, value in values.items():
-            kind, rest = key.split(":", 1)
-            if kind == "attr":
-                path, name = rest.rsplit(":", 1)
-                object.__setattr__(self._links[path], name, Variable._wrap(value, ctx))
-            else:
-                reporter = get_current_reporter()
-                if reporter is not None and reporter.observation is not None:
-                    reporter.observation[rest] = Variable._wrap(value, ctx)
+            where = self._where.get(key)
+            if where is None:
+                kind, rest = key.split(":", 1)
+                where = self._where[key] = (
+                    (self._links[rest.rsplit(":", 1)[0]], rest.rsplit(":", 1)[1])
+                    if kind == "attr" else (None, rest))
+            link, name = where
+            if link is not None:
+                object.__setattr__(link, name, Variable._wrap(value, ctx))
+                continue
+            reporter = reporter or get_current_reporter()
+            if reporter is not None and reporter.observation is not None:
+                reporter.observation[name] = Variable._wrap(value, ctx)
 
 
 def chain_view(link: Link) -> _ChainView:

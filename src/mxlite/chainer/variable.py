@@ -49,13 +49,21 @@ def array_of(value: Any) -> Any:
     return value._data if isinstance(value, Variable) else value
 
 
-def _device_array(value: Any, ctx: Context, dtype: Any = None) -> Any:
+def _device_array(value: Any, ctx: Context, *, host_ok: bool = False) -> Any:
+    """``value`` as an array on ``ctx``.
+
+    With ``host_ok`` a NumPy array (or list, or number) for the CPU stays a
+    NumPy array, copied: an input Variable then costs no device transfer of
+    its own (the compiled step or the first operation takes it in), and,
+    as in Chainer on the CPU, its ``.array`` is a NumPy array.
+    """
     if is_traced(value):
         return value
-    if hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(
-            value, np.ndarray) and dtype is None:
-        return to_jax(value, ctx)
-    return to_jax(np.asarray(value, dtype=dtype), ctx)
+    if isinstance(value, np.ndarray) or not hasattr(value, "dtype"):
+        if host_ok and ctx.device_type != "gpu":
+            return np.array(value)
+        return to_jax(np.asarray(value), ctx)
+    return to_jax(value, ctx)
 
 
 def _context_of(value: Any) -> Context:
@@ -84,7 +92,8 @@ class Variable:
             raise MXNetError("Variable: data must be an array, not a Variable; use "
                              "the Variable itself or its .array.")
         self._ctx = current_context() if data is None else _context_of(data)
-        self._data = None if data is None else _device_array(data, self._ctx)
+        self._data = None if data is None else _device_array(data, self._ctx,
+                                                              host_ok=True)
         self.name = name
         self._grad_array = None if grad is None else _device_array(grad, self._ctx)
         self._requires_grad = bool(requires_grad)
@@ -112,7 +121,9 @@ class Variable:
     @array.setter
     def array(self, value: Any) -> None:
         old = self._data
-        self._data = None if value is None else _device_array(value, self._ctx)
+        host_ok = not isinstance(self, Parameter)  # parameters live on the device
+        self._data = None if value is None else _device_array(value, self._ctx,
+                                                              host_ok=host_ok)
         if old is None or self._data is None or old.shape != self._data.shape or \
                 old.dtype != self._data.dtype:
             bump_structure()
@@ -246,8 +257,9 @@ class Variable:
         self.unchain()
 
     def copydata(self, var: Variable) -> None:
-        """Copy ``var``'s data into this variable."""
-        self.array = array_of(var)
+        """Copy ``var``'s data into this variable (a new buffer: a compiled
+        update donates its parameters' buffers, so two links never share one)."""
+        self.array = np.array(array_of(var))
 
     # -- devices ------------------------------------------------------------------------
     def to_cpu(self) -> Variable:

@@ -26,6 +26,7 @@ rule in the same state.
 from __future__ import annotations
 
 import os
+import threading
 import traceback
 import warnings
 from collections.abc import Callable, Hashable
@@ -34,14 +35,16 @@ from typing import Any, NoReturn
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import autograd, random
+from ..base import ParamError
 from .program import GraphProgram
 from .state import TrainState
 from .step import TrainStep
 
 __all__ = ["Binding", "DynamicTrainer", "TracingFallbackWarning", "Untraceable",
-           "is_traced", "untraceable"]
+           "check_labels", "declare_labels", "is_traced", "untraceable"]
 
 _TRACER_ERRORS = (jax.errors.ConcretizationTypeError,
                   jax.errors.TracerArrayConversionError,
@@ -51,6 +54,9 @@ _TRACER_ERRORS = (jax.errors.ConcretizationTypeError,
 _EAGER = "eager"
 _OURS = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
          os.path.dirname(os.path.abspath(jax.__file__)))
+
+
+_local = threading.local()
 
 
 class Untraceable(Exception):
@@ -64,6 +70,24 @@ class TracingFallbackWarning(UserWarning):
 def is_traced(value: Any) -> bool:
     """Whether ``value`` is a tracer of a step being traced."""
     return isinstance(value, jax.core.Tracer)
+
+
+def check_labels(labels: np.ndarray, classes: int, ignore: int | None, where: str) -> None:
+    """Raise ParamError unless every label is in ``[0, classes)`` or ``ignore``."""
+    keep = labels if ignore is None else labels[labels != ignore]
+    if keep.size and (keep.min() < 0 or keep.max() >= classes):
+        raise ParamError(f"{where}: labels range over [{keep.min()}, {keep.max()}] but "
+                         f"there are {classes} classes; labels must lie in "
+                         f"[0, {classes}){'' if ignore is None else f' or be {ignore}'}.")
+
+
+def declare_labels(value: Any, classes: int, ignore: int | None, where: str) -> None:
+    """Inside a traced step: ``value`` (an input of the step) holds class
+    labels; every later call checks its labels on the host, when they are
+    NumPy arrays (no device sync), with :func:`check_labels`."""
+    table = getattr(_local, "inputs", None)
+    if table is not None and id(value) in table:
+        _local.labels.append((table[id(value)], classes, ignore, where))
 
 
 def untraceable(what: str) -> NoReturn:
@@ -103,6 +127,7 @@ class _Entry:
 
     trainer: TrainStep
     observed: tuple[str, ...]
+    labels: tuple = ()
     run: Any = None
 
 
@@ -237,18 +262,22 @@ class DynamicTrainer:
             saved_params, saved_aux = binding.params(), binding.aux()
             binding.set_params({n: args[n] for n in names})
             binding.set_aux(aux)
+            inputs = [args[f"in{i}"] for i in range(len(call.slots))]
+            if observed is not None:  # discovering: note which inputs are labels
+                _local.inputs = {id(x): i for i, x in enumerate(inputs)}
+                _local.labels = []
             try:
                 with random.traced_keys(key), autograd.pause(train_mode=True):
-                    a, k = call.rebuild([args[f"in{i}"] for i in range(len(call.slots))],
-                                        binding.wrap)
+                    a, k = call.rebuild(inputs, binding.wrap)
                     loss = binding.loss_of(fn(*a, **k))
                     seen = binding.observe()
                     new_aux = binding.aux()
             finally:
                 binding.set_params(saved_params)
                 binding.set_aux(saved_aux)
+                _local.inputs = None
             if observed is not None:
-                observed[:] = list(seen)
+                observed[:] = [*seen, ("labels", tuple(_local.labels))]
             return [loss, *(seen[n] for n in seen)], new_aux
 
         return graph
@@ -269,14 +298,18 @@ class DynamicTrainer:
             return _EAGER
         if set(self.binding.params()) != before:
             return None
+        labels = observed.pop()[1]
         program = GraphProgram(graph=self._graph(fn, call, names, None),
                                param_names=names,
                                data_names=tuple(f"in{i}" for i in range(len(call.slots))),
                                label_names=(), output_names=("loss", *observed),
                                loss_outputs=(0,), uses_key=True)
-        return _Entry(TrainStep(program, self.optimizer), tuple(observed))
+        return _Entry(TrainStep(program, self.optimizer), tuple(observed), labels)
 
     def _run(self, entry: _Entry, call: _Args, t: int) -> Any:
+        for slot, classes, ignore, where in entry.labels:
+            if isinstance(call.arrays[slot], np.ndarray):
+                check_labels(call.arrays[slot], classes, ignore, where)
         state = self.state_for(t)
         inputs = {f"in{i}": a for i, a in enumerate(call.arrays)}
         trainer = entry.trainer
@@ -323,8 +356,13 @@ class DynamicTrainer:
 def _reason(err: BaseException) -> str:
     if isinstance(err, Untraceable):
         return str(err)
-    first = str(err).strip().splitlines()[0] if str(err).strip() else ""
-    return f"{type(err).__name__}: {first}"
+    if isinstance(err, jax.errors.TracerArrayConversionError):
+        what = "it converts an array to NumPy"
+    elif isinstance(err, jax.errors.UnexpectedTracerError):
+        what = "it keeps an array from an earlier call"
+    else:
+        what = "it needs an array's value in Python (float(), int(), bool(), an if)"
+    return f"{what}: JAX's {type(err).__name__}"
 
 
 def _user_frame(err: BaseException | None) -> str:

@@ -7,9 +7,11 @@ from typing import Any
 import numpy as np
 
 from ...base import DTypeError, ShapeError
+from ...training.traced import check_labels, declare_labels, is_traced
 from ..variable import array_of
 
-__all__ = ["dtype_of", "need_float", "need_int", "need_shape", "shape_of"]
+__all__ = ["dtype_of", "labels_in_range", "need_float", "need_int", "need_shape",
+           "shape_of"]
 
 
 def shape_of(x: Any) -> tuple[int, ...]:
@@ -42,3 +44,15 @@ def need_shape(where: str, what: str, x: Any, expected: tuple, why: str = "") ->
     if got != tuple(expected):
         raise ShapeError(f"{where}: {what} has shape {got}; expected {tuple(expected)}"
                          f"{' ' + why if why else ''}.")
+
+
+def labels_in_range(where: str, t: Any, classes: int, ignore: int | None) -> None:
+    """Class labels must lie in ``[0, classes)`` (or be ``ignore``): checked now
+    for NumPy labels, at every compiled step's call for a step's input (also
+    on the host, without a device sync); labels already on a device are not
+    read back to check them."""
+    data = array_of(t)
+    if isinstance(data, np.ndarray):
+        check_labels(data, classes, ignore, where)
+    elif is_traced(data):
+        declare_labels(data, classes, ignore, where)

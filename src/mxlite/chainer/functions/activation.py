@@ -12,8 +12,8 @@ __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "e
 
 
 def relu(x: Any) -> Variable:
-    """max(x, 0)."""
-    return call("relu", x)
+    """max(x, 0): ``Activation(act_type='relu')``, as ``mx.sym.Activation``."""
+    return call("Activation", x, act_type="relu")
 
 
 def leaky_relu(x: Any, slope: float = 0.2) -> Variable:
@@ -26,11 +26,11 @@ def elu(x: Any, alpha: float = 1.0) -> Variable:
 
 
 def sigmoid(x: Any) -> Variable:
-    return call("sigmoid", x)
+    return call("Activation", x, act_type="sigmoid")
 
 
 def tanh(x: Any) -> Variable:
-    return call("tanh", x)
+    return call("Activation", x, act_type="tanh")
 
 
 def softplus(x: Any, beta: float = 1.0) -> Variable:

@@ -7,7 +7,7 @@ from typing import Any
 from ...base import ParamError
 from .._ops import call
 from ..variable import Variable
-from ._check import need_float, need_int, need_shape, shape_of
+from ._check import labels_in_range, need_float, need_int, need_shape, shape_of
 from .math import mean as F_mean
 from .math import sum as F_sum
 
@@ -40,6 +40,7 @@ def softmax_cross_entropy(x: Any, t: Any, normalize: bool = True, cache_score: b
     if len(xs) < 2:
         raise ParamError(f"{where}: x must be (batch, classes, ...); got shape {xs}.")
     need_shape(where, "t", t, xs[:1] + xs[2:], f"for x of shape {xs}")
+    labels_in_range(where, t, xs[1], ignore_label)
     log_p = call("log_softmax", x, axis=1)
     picked = call("pick", log_p, t, axis=1, mode="clip")
     valid = call("Cast", call("_not_equal_scalar", t, scalar=float(ignore_label)),

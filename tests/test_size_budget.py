@@ -22,6 +22,7 @@ NOT_OP_FILES = {"registry.py", "params.py", "shape.py", "__init__.py"}
 # its users pass them positionally; and an operator lowering, which takes the
 # operator's inputs in order.
 _MXNET = "MXNet's positional signature"
+_CHAINER = "Chainer 7.8.1's positional signature"
 POSITIONAL_EXEMPT = {
     "autograd.py:grad": _MXNET,
     "checkpoint.py:save_checkpoint": _MXNET,
@@ -49,6 +50,11 @@ POSITIONAL_EXEMPT = {
     "optimizer/chainer.py:ChainerAdam.__init__": "Chainer 7.8.1's positional signature",
     "chainer/optimizers.py:Adam.__init__": "Chainer 7.8.1's positional signature",
     "chainer/functions/loss.py:softmax_cross_entropy": "Chainer 7.8.1's positional signature",
+    "chainer/functions/connection.py:convolution_2d": _CHAINER,
+    "chainer/functions/normalization.py:fixed_batch_normalization": _CHAINER,
+    "chainer/functions/pooling.py:max_pooling_2d": _CHAINER,
+    "chainer/links/batch_normalization.py:BatchNormalization.__init__": _CHAINER,
+    "chainer/links/convolution_2d.py:Convolution2D.__init__": _CHAINER,
     "optimizer/optimizer.py:Optimizer.__init__": _MXNET,
     "optimizer/rmsprop.py:RMSProp.__init__": _MXNET,
     "symbol/symbol.py:Variable": _MXNET,

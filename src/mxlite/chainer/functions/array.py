@@ -17,7 +17,8 @@ from ..variable import Variable, as_variable
 from ._check import shape_of
 
 __all__ = ["reshape", "flatten", "transpose", "concat", "get_item", "expand_dims",
-           "squeeze", "split_axis", "swapaxes", "broadcast_to", "cast", "where", "stack"]
+           "squeeze", "split_axis", "swapaxes", "broadcast_to", "cast", "where", "stack",
+           "pad_constant"]
 
 
 def reshape(x: Any, shape: Any) -> Variable:
@@ -102,3 +103,20 @@ def get_item(x: Any, slices: Any) -> Variable:
 
 def _recording() -> Any:
     return autograd._Scope(bool(config.enable_backprop), None)
+
+
+def pad_constant(x: Any, pads: Any, value: float) -> Variable:
+    """``x`` with ``(before, after)`` cells of ``value`` added along each axis
+    (Concat with constant blocks; the constants get no gradient)."""
+    for axis, (before, after) in enumerate(pads):
+        for side, width in (("before", before), ("after", after)):
+            if width <= 0:
+                continue
+            shape = list(shape_of(x))
+            shape[axis] = width
+            like = as_variable(x)
+            block = Variable(ndarray.full(tuple(shape), value, ctx=like._ctx,
+                                          dtype=like.dtype)._data, requires_grad=False)
+            parts = (block, x) if side == "before" else (x, block)
+            x = call("Concat", *parts, dim=axis, num_args=2)
+    return as_variable(x)

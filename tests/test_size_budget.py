@@ -22,7 +22,7 @@ NOT_OP_FILES = {"registry.py", "params.py", "shape.py", "__init__.py"}
 # its users pass them positionally; and an operator lowering, which takes the
 # operator's inputs in order.
 _MXNET = "MXNet's positional signature"
-_CHAINER = "Chainer 7.8.1's positional signature"
+_CHAINER = "Chainer's positional signature"
 POSITIONAL_EXEMPT = {
     "autograd.py:grad": _MXNET,
     "checkpoint.py:save_checkpoint": _MXNET,

@@ -8,13 +8,13 @@ from typing import Any
 import numpy as np
 
 from ... import autograd, ndarray
-from ...base import ParamError
+from ...base import ParamError, ShapeError
 from ...ndarray._indexing import gather_exact, plan_index
 from ...ndarray._invoke import invoke_fn
 from .._ops import call, call_all
 from ..configuration import config
 from ..variable import Variable, as_variable
-from ._check import shape_of
+from ._check import need_axis, shape_of
 
 __all__ = ["reshape", "flatten", "transpose", "concat", "get_item", "expand_dims",
            "squeeze", "split_axis", "swapaxes", "broadcast_to", "cast", "where", "stack",
@@ -51,6 +51,13 @@ def concat(xs: Any, axis: int = 1) -> Variable:
     xs = list(xs)
     if not xs:
         raise ParamError("concat: xs is empty; give at least one array.")
+    shapes = [shape_of(x) for x in xs]
+    axis = need_axis("concat", axis, len(shapes[0]))
+    for i, shape in enumerate(shapes[1:], 1):
+        if len(shape) != len(shapes[0]) or any(
+                a != b for d, (a, b) in enumerate(zip(shape, shapes[0])) if d != axis):
+            raise ShapeError(f"concat: xs[{i}] has shape {shape}, which does not match "
+                             f"xs[0] {shapes[0]} outside axis {axis}.")
     return call("Concat", *xs, dim=axis, num_args=len(xs))
 
 

@@ -323,5 +323,5 @@ def test_other_argument_errors():
     with pytest.raises(ParamError, match=r"batch_normalization: running_mean is a "):
         F.batch_normalization(np.zeros((2, 3), np.float32), np.ones(3, np.float32),
                               np.zeros(3, np.float32),
-                              running_mean=chainer.Variable(np.zeros(3)).array,
+                              running_mean=F.relu(np.zeros(3, np.float32)).array,
                               running_var=np.ones(3, np.float32))

@@ -51,6 +51,11 @@ POSITIONAL_EXEMPT = {
     "optimizer/chainer.py:ChainerAdam.__init__": "Chainer 7.8.1's positional signature",
     "chainer/optimizers.py:Adam.__init__": "Chainer 7.8.1's positional signature",
     "chainer/functions/loss.py:softmax_cross_entropy": "Chainer 7.8.1's positional signature",
+    "chainer/functions/connection.py:convolution_2d": _CHAINER,
+    "chainer/functions/normalization.py:fixed_batch_normalization": _CHAINER,
+    "chainer/functions/pooling.py:max_pooling_2d": _CHAINER,
+    "chainer/links/batch_normalization.py:BatchNormalization.__init__": _CHAINER,
+    "chainer/links/convolution_2d.py:Convolution2D.__init__": _CHAINER,
     "optimizer/optimizer.py:Optimizer.__init__": _MXNET,
     "chainer/training/extension.py:make_extension": "Chainer 7.8.1's positional signature",
     "chainer/training/extensions/evaluator.py:Evaluator.__init__":

@@ -32,7 +32,7 @@ from .array import (
                     transpose,
                     where,
 )
-from .connection import linear
+from .connection import convolution_2d, embed_id, linear
 from .evaluation import accuracy
 from .loss import (
                     mean_absolute_error,
@@ -44,6 +44,7 @@ from .math import (
                     absolute,
                     argmax,
                     argmin,
+                    average,
                     clip,
                     exp,
                     install_variable_arithmetics,
@@ -56,14 +57,19 @@ from .math import (
                     square,
                     sum,
 )
+from .noise import dropout
+from .normalization import batch_normalization, fixed_batch_normalization
+from .pooling import average_pooling_2d, max_pooling_2d
 
 install_variable_arithmetics()
 
 __all__ = [
-    "absolute", "accuracy", "argmax", "argmin", "broadcast_to", "cast", "clip", "concat",
-    "elu", "exp", "expand_dims", "flatten", "get_item", "leaky_relu", "linear", "log",
-    "log_softmax", "matmul", "max", "mean", "mean_absolute_error", "mean_squared_error",
-    "min", "relu", "reshape", "sigmoid", "sigmoid_cross_entropy", "softmax",
+    "absolute", "accuracy", "argmax", "argmin", "average", "average_pooling_2d",
+    "batch_normalization", "broadcast_to", "cast", "clip", "concat", "convolution_2d",
+    "dropout", "elu", "embed_id", "exp", "expand_dims", "fixed_batch_normalization",
+    "flatten", "get_item", "leaky_relu", "linear", "log", "log_softmax", "matmul",
+    "max", "max_pooling_2d", "mean", "mean_absolute_error", "mean_squared_error", "min",
+    "relu", "reshape", "sigmoid", "sigmoid_cross_entropy", "softmax",
     "softmax_cross_entropy", "softplus", "split_axis", "sqrt", "square", "squeeze",
     "stack", "sum", "swapaxes", "tanh", "transpose", "where",
 ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from .._ops import call
 from ..variable import Variable
+from ._check import need_axis, need_float, shape_of
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu",
            "softplus"]
@@ -41,8 +42,12 @@ def softplus(x: Any, beta: float = 1.0) -> Variable:
 
 
 def softmax(x: Any, axis: int = 1) -> Variable:
-    return call("softmax", x, axis=axis)
+    """exp(x) / sum(exp(x)) along ``axis``."""
+    need_float("softmax", "x", x)
+    return call("softmax", x, axis=need_axis("softmax", axis, len(shape_of(x))))
 
 
 def log_softmax(x: Any, axis: int = 1) -> Variable:
-    return call("log_softmax", x, axis=axis)
+    """log(softmax(x)) along ``axis``, computed stably."""
+    need_float("log_softmax", "x", x)
+    return call("log_softmax", x, axis=need_axis("log_softmax", axis, len(shape_of(x))))

@@ -8,16 +8,17 @@ from typing import Any
 import numpy as np
 
 from ... import autograd, ndarray
-from ...base import ParamError
+from ...base import ParamError, ShapeError
 from ...ndarray._indexing import gather_exact, plan_index
 from ...ndarray._invoke import invoke_fn
 from .._ops import call, call_all
 from ..configuration import config
 from ..variable import Variable, as_variable
-from ._check import shape_of
+from ._check import need_axis, shape_of
 
 __all__ = ["reshape", "flatten", "transpose", "concat", "get_item", "expand_dims",
-           "squeeze", "split_axis", "swapaxes", "broadcast_to", "cast", "where", "stack"]
+           "squeeze", "split_axis", "swapaxes", "broadcast_to", "cast", "where", "stack",
+           "pad_constant"]
 
 
 def reshape(x: Any, shape: Any) -> Variable:
@@ -50,6 +51,13 @@ def concat(xs: Any, axis: int = 1) -> Variable:
     xs = list(xs)
     if not xs:
         raise ParamError("concat: xs is empty; give at least one array.")
+    shapes = [shape_of(x) for x in xs]
+    axis = need_axis("concat", axis, len(shapes[0]))
+    for i, shape in enumerate(shapes[1:], 1):
+        if len(shape) != len(shapes[0]) or any(
+                a != b for d, (a, b) in enumerate(zip(shape, shapes[0])) if d != axis):
+            raise ShapeError(f"concat: xs[{i}] has shape {shape}, which does not match "
+                             f"xs[0] {shapes[0]} outside axis {axis}.")
     return call("Concat", *xs, dim=axis, num_args=len(xs))
 
 
@@ -102,3 +110,20 @@ def get_item(x: Any, slices: Any) -> Variable:
 
 def _recording() -> Any:
     return autograd._Scope(bool(config.enable_backprop), None)
+
+
+def pad_constant(x: Any, pads: Any, value: float) -> Variable:
+    """``x`` with ``(before, after)`` cells of ``value`` added along each axis
+    (Concat with constant blocks; the constants get no gradient)."""
+    for axis, (before, after) in enumerate(pads):
+        for side, width in (("before", before), ("after", after)):
+            if width <= 0:
+                continue
+            shape = list(shape_of(x))
+            shape[axis] = width
+            like = as_variable(x)
+            block = Variable(ndarray.full(tuple(shape), value, ctx=like._ctx,
+                                          dtype=like.dtype)._data, requires_grad=False)
+            parts = (block, x) if side == "before" else (x, block)
+            x = call("Concat", *parts, dim=axis, num_args=2)
+    return as_variable(x)

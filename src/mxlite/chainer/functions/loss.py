@@ -7,7 +7,14 @@ from typing import Any
 from ...base import ParamError
 from .._ops import call
 from ..variable import Variable
-from ._check import labels_in_range, need_float, need_int, need_shape, shape_of
+from ._check import (
+    dtype_of,
+    labels_in_range,
+    need_float,
+    need_int,
+    need_shape,
+    shape_of,
+)
 from .math import mean as F_mean
 from .math import sum as F_sum
 
@@ -63,7 +70,7 @@ def sigmoid_cross_entropy(x: Any, t: Any, normalize: bool = True, reduce: str = 
     need_float(where, "x", x)
     need_int(where, "t", t)
     need_shape(where, "t", t, shape_of(x), "(the shape of x)")
-    tf = call("Cast", t, dtype=str(x.dtype) if hasattr(x, "dtype") else "float32")
+    tf = call("Cast", t, dtype=dtype_of(x).name)
     valid = call("Cast", call("_not_equal_scalar", t, scalar=-1.0), dtype=str(tf.dtype))
     # log(1 + exp(-|x|)) + max(x, 0) - x*t, the stable form
     absx = call("abs", x)

@@ -7,39 +7,79 @@ from typing import Any
 
 import numpy as np
 
+from ...base import ParamError
 from .._ops import call
 from ..variable import Variable, as_variable
+from ._check import need_axis, need_float, need_shape, shape_of
 
-__all__ = ["sum", "mean", "max", "min", "exp", "log", "sqrt", "square", "absolute",
+__all__ = ["sum", "mean", "average", "max", "min", "exp", "log", "sqrt", "square", "absolute",
            "matmul", "clip", "argmax", "argmin", "install_variable_arithmetics"]
 
 _builtin_sum = sum
 
 
-def _axis(axis: Any) -> Any:
-    return tuple(axis) if isinstance(axis, (list, tuple)) else axis
+def _axis(where: str, x: Any, axis: Any) -> Any:
+    """``axis`` (None, an int or a tuple) checked against ``x`` and made
+    non-negative."""
+    if axis is None:
+        return None
+    ndim = len(shape_of(x))
+    many = isinstance(axis, (list, tuple))
+    axes = tuple(need_axis(where, a, ndim) for a in (axis if many else (axis,)))
+    if len(set(axes)) != len(axes):
+        raise ParamError(f"{where}: axis={tuple(axis)} repeats an axis.")
+    return axes if many else axes[0]
 
 
 def _reduce(op: str, x: Any, axis: Any, keepdims: bool) -> Variable:
     """A registry reduction with NumPy's result shape (MXNet gives (1,) for a
     reduction to one value; Chainer and NumPy give a 0-d array)."""
-    out = call(op, x, axis=_axis(axis), keepdims=keepdims)
+    axis = _axis(op, x, axis)
+    out = call(op, x, axis=axis, keepdims=keepdims)
     if not keepdims and out.shape == (1,):
         ndim = len(as_variable(x).shape)
         axes = range(ndim) if axis is None else (
-            axis if isinstance(axis, (list, tuple)) else (axis,))
-        if len({a % ndim for a in axes}) == ndim:
+            axis if isinstance(axis, tuple) else (axis,))
+        if len(set(axes)) == ndim:
             return call("Reshape", out, shape=())
     return out
 
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
+    """The sum over ``axis`` (None: every axis; an int or a tuple)."""
     return _reduce("sum", x, axis, keepdims)
 
 
 def mean(x: Any, axis: Any = None, weights: Any = None, keepdims: bool = False
          ) -> Variable:
-    return _reduce("mean", x, axis, keepdims)
+    """The (weighted) average over ``axis``, Chainer's ``F.average``.
+
+    ``weights``: None, or an array of ``x``'s shape (``axis`` None) or of
+    shape ``(x.shape[axis],)`` (one int axis); the result is
+    ``sum(x * weights) / sum(weights)``.
+    """
+    need_float("mean", "x", x)
+    if weights is None:
+        return _reduce("mean", x, axis, keepdims)
+    axis = _axis("mean", x, axis)
+    axes = axis if isinstance(axis, tuple) else None if axis is None else (axis,)
+    if axes is not None and len(axes) > 1:
+        raise ParamError(f"mean: a tuple axis {axes} is not supported when weights "
+                         "is given.")
+    xs = shape_of(x)
+    w_shape = xs if axes is None else tuple(d if i in axes else 1
+                                             for i, d in enumerate(xs))
+    expected = xs if axes is None else (xs[axes[0]],)
+    need_shape("mean", "weights", weights, expected, f"for x of shape {xs} and "
+               f"axis={axis}")
+    weighted = call("broadcast_mul", x, call("Reshape", weights, shape=w_shape))
+    total = _reduce("sum", weighted, axis, keepdims)
+    divider = call("Reshape", _reduce("sum", weights, None, False),
+                   shape=(1,) * len(total.shape))
+    return call("broadcast_div", total, divider)
+
+
+average = mean
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:

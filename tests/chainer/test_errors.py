@@ -53,3 +53,13 @@ def test_npz_missing_a_key_names_the_key_and_the_file(tmp_path):
     serializers.save_npz(str(path), model.l2)  # only l2's keys: W, b
     with pytest.raises(MissingKeyError, match=r"m\.npz' has no key 'l1/W'. It holds 2 keys"):
         serializers.load_npz(str(path), model)
+
+
+def test_embed_id_refuses_ids_outside_the_table():
+    emb = L.EmbedID(5, 3)
+    with pytest.raises(Exception, match=r"embed_id: labels range over \[0, 7\] but there "
+                                        r"are 5 classes"):
+        emb(np.array([0, 7], np.int32))
+    ignoring = L.EmbedID(5, 3, ignore_label=-1)
+    out = np.asarray(ignoring(np.array([0, -1], np.int32)).array)
+    assert out.shape == (2, 3) and not out[1].any()

@@ -15,6 +15,7 @@ from .._ops import call
 from ..variable import Variable
 from ._check import (
     dtype_of,
+    labels_in_range,
     need_float,
     need_int,
     need_ndim,
@@ -124,6 +125,7 @@ def embed_id(x: Any, W: Any, ignore_label: int | None = None) -> Variable:
     need_float(where, "W", W)
     need_ndim(where, "W", W, 2, "(in_size, out_size)")
     ws = shape_of(W)
+    labels_in_range(where, x, ws[0], ignore_label)
     y = call("Embedding", x, W, input_dim=ws[0], output_dim=ws[1])
     if ignore_label is None:
         return y

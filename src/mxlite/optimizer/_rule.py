@@ -45,7 +45,10 @@ _ZERO = np.zeros((), np.float64)
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    kind = type(value)
+    if kind is float or kind is int:  # the common case, without the ABC check
+        return True
+    return isinstance(value, numbers.Real) and kind is not bool
 
 
 def hyper_dtype() -> Any:

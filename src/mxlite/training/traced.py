@@ -74,6 +74,8 @@ def is_traced(value: Any) -> bool:
 
 def check_labels(labels: np.ndarray, classes: int, ignore: int | None, where: str) -> None:
     """Raise ParamError unless every label is in ``[0, classes)`` or ``ignore``."""
+    if not labels.size or (labels.min() >= 0 and labels.max() < classes):
+        return
     keep = labels if ignore is None else labels[labels != ignore]
     if keep.size and (keep.min() < 0 or keep.max() >= classes):
         raise ParamError(f"{where}: labels range over [{keep.min()}, {keep.max()}] but "

@@ -67,9 +67,18 @@ def _key(rule: str, key: Any) -> Any:
 
 
 def _draw(rule: str, kind: str, scale: float, call: tuple) -> jax.Array:
-    """U(-scale, scale) or N(0, scale^2) for ``call = (key, shape, dtype)``."""
+    """U(-scale, scale) or N(0, scale^2) for ``call = (key, shape, dtype)``.
+
+    ``key`` may also be a ``numpy.random.Generator``: the draw is then made
+    on the host with NumPy (a NumPy array, nothing to compile; what
+    ``initializer.fill`` uses for a parameter created while a step traces).
+    """
     key, shape, dtype = _key(rule, call[0]), _shape(rule, call[1]), call[2]
     dtype = _float_dtype(rule, dtype)
+    if isinstance(key, np.random.Generator):
+        if kind == "uniform":
+            return key.uniform(-scale, scale, shape).astype(dtype)
+        return (key.standard_normal(shape) * scale).astype(dtype)
     if kind == "uniform":
         return jax.random.uniform(key, shape, dtype, -scale, scale)
     # NOTE: (N(0, 1) * scale).astype, not normal(...) * scale alone: a NumPy

@@ -120,6 +120,8 @@ def constant(value: Any) -> Rule:
         if not _broadcasts_to(host.shape, shape):
             raise ShapeError(f"rules.constant: a value of shape {host.shape} does "
                              f"not broadcast to shape {shape}.")
+        if isinstance(key, np.random.Generator):  # a host fill (initializer.fill)
+            return np.broadcast_to(np.asarray(host, dtype=dtype), shape).copy()
         return jnp.broadcast_to(jnp.asarray(value).astype(dtype), shape)
     return rule
 

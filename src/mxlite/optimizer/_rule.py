@@ -191,7 +191,7 @@ class RuleCore:
         return self._slots
 
     def _init_slots(self, w: jax.Array) -> dict[str, jax.Array]:
-        return {name: jnp.zeros_like(w) for name in self._slot_names()}
+        return {name: _zeros_like(w) for name in self._slot_names()}
 
     def _wants_master(self, dtype: Any) -> bool:
         return bool(self.multi_precision) and np.dtype(dtype) in _LOW_PRECISION
@@ -276,6 +276,14 @@ class RuleCore:
         tf = t.astype(hp)
         coef = jnp.sqrt(1.0 - beta2.astype(hp) ** tf) / (1.0 - beta1.astype(hp) ** tf)
         return (lr.astype(hp) * coef).astype(lr.dtype)
+
+
+def _zeros_like(w: Any) -> jax.Array:
+    """Zeros like ``w``, placed from the host: a slot created outside a trace
+    compiles nothing (``jnp.zeros_like`` compiles one program per shape)."""
+    if isinstance(w, jax.core.Tracer) or not isinstance(w, jax.Array):
+        return jnp.zeros_like(w)
+    return jax.device_put(np.zeros(w.shape, w.dtype), w.sharding)
 
 
 def _cast(x: Any, dtype: Any) -> Any:

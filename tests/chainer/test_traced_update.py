@@ -214,3 +214,17 @@ def test_lazy_parameters_are_drawn_on_the_host_reproducibly():
     assert not np.array_equal(a, c)
     assert a.dtype == np.float32 and a.shape == (5, 20)
     assert abs(a.std() - np.sqrt(1 / 20)) < 0.1  # LeCunNormal: std sqrt(1/fan_in)
+
+
+def test_a_reused_numpy_batch_buffer_cannot_change_a_running_step():
+    model = Net()
+    opt = optimizers.SGD(lr=0.0)
+    opt.setup(model)
+    expected = float(model(X, T).array)
+    buf_x, buf_t = X.copy(), T.copy()
+    for _ in range(5):
+        opt.update(model, buf_x, buf_t)
+        buf_x[...] = 0.0  # the caller refills its buffer before reading the loss
+        loss = float(model.loss.array)
+        buf_x[...] = X
+        assert loss == pytest.approx(expected, rel=1e-6)

@@ -11,7 +11,7 @@ import pytest
 import mxlite as mx
 import mxlite.chainer as chainer
 from mxlite.base import MXNetError
-from mxlite.chainer import _ops, optimizers
+from mxlite.chainer import _ops, optimizer_hooks, optimizers
 from mxlite.chainer import functions as F
 from mxlite.chainer import links as L
 from mxlite.training.traced import TracingFallbackWarning
@@ -228,3 +228,40 @@ def test_a_reused_numpy_batch_buffer_cannot_change_a_running_step():
         loss = float(model.loss.array)
         buf_x[...] = X
         assert loss == pytest.approx(expected, rel=1e-6)
+
+
+class WithSpare(chainer.Chain):
+    """A link the loss never reaches (a second head, say) is left alone, as
+    Chainer leaves a parameter whose gradient is None."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        with self.init_scope():
+            self.used = L.Linear(20, 5)
+            self.spare = L.Linear(20, 5)
+
+    def forward(self, x, t):
+        self.spare_out = self.spare(x)  # computed, reported, but not in the loss
+        self.loss = F.softmax_cross_entropy(self.used(x), t)
+        return self.loss
+
+
+@pytest.mark.parametrize("path", ["compiled", "eager"])
+def test_a_parameter_the_loss_does_not_reach_is_not_updated(path):
+    model = WithSpare()
+    spare = np.asarray(model.spare.W.array).copy()
+    used = np.asarray(model.used.W.array).copy()
+    opt = optimizers.Adam(alpha=0.1)
+    opt.setup(model)
+    opt.add_hook(optimizer_hooks.WeightDecay(0.1))  # would move a zero-gradient weight
+    for _ in range(3):
+        if path == "compiled":
+            opt.update(model, X, T)
+        else:
+            loss = model(X, T)
+            model.cleargrads()
+            loss.backward()
+            opt.update()
+    np.testing.assert_array_equal(np.asarray(model.spare.W.array), spare)
+    assert not np.array_equal(np.asarray(model.used.W.array), used)
+    assert model.spare_out.shape == (16, 5)

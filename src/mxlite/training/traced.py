@@ -130,6 +130,7 @@ class _Entry:
     trainer: TrainStep
     observed: tuple[str, ...]
     labels: tuple = ()
+    frozen: tuple[str, ...] = ()  # parameters the loss does not reach
     run: Any = None
 
 
@@ -293,31 +294,44 @@ class DynamicTrainer:
         state = self.state_for(t)
         args = {**state.params, **{f"in{i}": a for i, a in enumerate(call.arrays)}}
         try:
-            jax.eval_shape(lambda a, x, k: graph(a, x, k, True), args, state.aux,
-                           state.key)
+            closed = jax.make_jaxpr(lambda a, x, k: graph(a, x, k, True))(
+                args, state.aux, state.key)
         except (Untraceable, *_TRACER_ERRORS) as err:
             self._warn(fn, _reason(err), err)
             return _EAGER
         if set(self.binding.params()) != before:
             return None
         labels = observed.pop()[1]
+        reached = _reaching_loss(closed.jaxpr, len(jax.tree_util.tree_leaves(args)))
+        learned = tuple(n for n, hit in zip(sorted(args), reached) if hit and n in before)
         program = GraphProgram(graph=self._graph(fn, call, names, None),
-                               param_names=names,
+                               param_names=learned,
                                data_names=tuple(f"in{i}" for i in range(len(call.slots))),
                                label_names=(), output_names=("loss", *observed),
                                loss_outputs=(0,), uses_key=True)
-        return _Entry(TrainStep(program, self.optimizer), tuple(observed), labels)
+        frozen = tuple(n for n in names if n not in learned)
+        return _Entry(TrainStep(program, self.optimizer), tuple(observed), labels,
+                      frozen=frozen)
 
     def _run(self, entry: _Entry, call: _Args, t: int) -> Any:
         for slot, classes, ignore, where in entry.labels:
             if isinstance(call.arrays[slot], np.ndarray):
                 check_labels(call.arrays[slot], classes, ignore, where)
-        state = self.state_for(t)
+        full = self.state_for(t)
         inputs = {f"in{i}": a for i, a in enumerate(call.arrays)}
-        trainer = entry.trainer
+        trainer, state, fixed = entry.trainer, full, {}
+        if entry.frozen:  # parameters the loss does not reach: inputs, not updated
+            learned = trainer.program.param_names
+            fixed = {n: full.params[n] for n in entry.frozen}
+            state = full._replace(params={n: full.params[n] for n in learned},
+                                  opt={"slots": {n: full.opt["slots"][n] for n in learned}})
         if entry.run is None:
-            entry.run = trainer.step_executable(state, inputs, {})
-        state, outs = entry.run(state, inputs, {}, trainer.hyper())
+            entry.run = trainer.step_executable(state, inputs, fixed)
+        state, outs = entry.run(state, inputs, fixed, trainer.hyper())
+        if entry.frozen:
+            state = state._replace(params={**full.params, **state.params},
+                                   opt={"slots": {**full.opt["slots"],
+                                                  **state.opt["slots"]}})
         self.state = state
         self._host_step = t + 1
         self.binding.set_params(state.params)
@@ -353,6 +367,16 @@ class DynamicTrainer:
         self.state = state._replace(params=params, opt={"slots": slots}, step=sub.step)
         self._host_step = t + 1
         self.binding.set_params(sub.params)
+
+
+def _reaching_loss(jaxpr: Any, n_args: int) -> list[bool]:
+    """For the first ``n_args`` inputs of ``jaxpr``: whether output 0 (the loss)
+    depends on it. A nested call counts as one equation (conservative)."""
+    needed = {id(jaxpr.outvars[0])}
+    for eqn in reversed(jaxpr.eqns):
+        if any(id(v) in needed for v in eqn.outvars):
+            needed.update(id(v) for v in eqn.invars)
+    return [id(v) in needed for v in jaxpr.invars[:n_args]]
 
 
 def _reason(err: BaseException) -> str:

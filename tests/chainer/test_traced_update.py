@@ -264,4 +264,5 @@ def test_a_parameter_the_loss_does_not_reach_is_not_updated(path):
             opt.update()
     np.testing.assert_array_equal(np.asarray(model.spare.W.array), spare)
     assert not np.array_equal(np.asarray(model.used.W.array), used)
+    assert (model.used.W.update_rule.t, model.spare.W.update_rule.t) == (3, 0)
     assert model.spare_out.shape == (16, 5)

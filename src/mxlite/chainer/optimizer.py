@@ -157,10 +157,12 @@ class Optimizer:
         if not done:
             return False
         self.t += 1
+        frozen = self._trainer.last_frozen
         for path, param in self._view.named():
             param._grad_array = None
             rule = self._rules.get(path) or self._rule_for(path)
-            rule.t += 1
+            if path not in frozen:  # as Chainer: no gradient, no update, no count
+                rule.t += 1
             param.update_rule = rule
         return True
 

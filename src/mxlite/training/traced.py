@@ -212,6 +212,8 @@ class DynamicTrainer:
         return self.state
 
     _host_step: int = -1
+    #: The parameters the last compiled update left alone (its loss did not reach them).
+    last_frozen: tuple[str, ...] = ()
 
     def slots(self) -> dict:
         """{parameter name: {slot: array}} (for serializers)."""
@@ -334,6 +336,7 @@ class DynamicTrainer:
                                                   **state.opt["slots"]}})
         self.state = state
         self._host_step = t + 1
+        self.last_frozen = entry.frozen
         self.binding.set_params(state.params)
         self.binding.set_aux(state.aux)
         self.binding.publish(dict(zip(entry.observed, outs[1:])), outs[0])

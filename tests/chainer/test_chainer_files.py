@@ -19,38 +19,18 @@ import numpy as np
 import pytest
 
 import mxlite.chainer as chainer
-from mxlite.chainer import functions as F
-from mxlite.chainer import links as L
 from mxlite.chainer import optimizers, serializers
+
+from ..seeds._examples import load_example
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "chainer"
 CHAINER_PY = Path(os.environ.get("MXLITE_BENCH_VENVS",
                                   Path.home() / ".cache/mxlite-bench")) / "chainer/bin/python"
 
 
-class MLP(chainer.Chain):
-    def __init__(self, n_units: int, n_out: int) -> None:
-        super().__init__()
-        with self.init_scope():
-            self.l1 = L.Linear(None, n_units)
-            self.l2 = L.Linear(None, n_units)
-            self.l3 = L.Linear(None, n_out)
-
-    def __call__(self, x):
-        return self.l3(F.relu(self.l2(F.relu(self.l1(x)))))
-
-
-class SoftmaxClassifier(chainer.Chain):
-    def __init__(self, predictor) -> None:
-        super().__init__()
-        with self.init_scope():
-            self.predictor = predictor
-
-    def __call__(self, x, t):
-        y = self.predictor(x)
-        self.loss = F.softmax_cross_entropy(y, t)
-        self.accuracy = F.accuracy(y, t)
-        return self.loss
+# The seed's own classes, as examples/mnist_chainer.py writes them.
+_SEED = load_example("mnist_chainer")
+MLP, SoftmaxClassifier = _SEED.MLP, _SEED.SoftmaxClassifier
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ..base import MXNetError, ParamError
 from ..training.traced import Binding, DynamicTrainer, is_traced
 from . import configuration
@@ -326,10 +324,6 @@ def chain_view(link: Link) -> _ChainView:
 def _unwrap(leaf: Any) -> Any:
     if isinstance(leaf, Variable):
         return leaf._data
-    if isinstance(leaf, np.ndarray):
-        # A copy: on the CPU the step may read a NumPy argument's memory while
-        # it runs, after update() has returned and the caller reuses the array.
-        return np.array(leaf)
     if hasattr(leaf, "shape") and hasattr(leaf, "dtype") and not isinstance(leaf, type):
         return leaf
     return None

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..base import ParamError
 
-__all__ = ["RuleCore"]
+__all__ = ["PackedHyper", "RuleCore"]
 
 logger = logging.getLogger("mxlite.optimizer")
 
@@ -55,6 +55,30 @@ def hyper_dtype() -> Any:
     """Hyper-parameters travel in float64 when JAX has x64 (mxlite turns it
     on): a Python float cast once to the weight's dtype, as MXNet's kernels got it."""
     return jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
+
+
+@jax.tree_util.register_pytree_node_class
+class PackedHyper:
+    """The hyper-parameters as ONE vector: a compiled step takes one argument
+    for them instead of one per value (each argument costs dispatch time on
+    every call), unpacked inside the trace. The tree structure is static."""
+
+    __slots__ = ("treedef", "values")
+
+    def __init__(self, values: Any, treedef: Any) -> None:
+        self.values, self.treedef = values, treedef
+
+    def tree_flatten(self) -> tuple:
+        return (self.values,), self.treedef
+
+    @classmethod
+    def tree_unflatten(cls, treedef: Any, children: tuple) -> PackedHyper:
+        return cls(children[0], treedef)
+
+    def unpack(self) -> dict:
+        """The hyper-parameter dict, each value a 0-d slice of the vector."""
+        leaves = [self.values[i] for i in range(self.treedef.num_leaves)]
+        return jax.tree_util.tree_unflatten(self.treedef, leaves)
 
 
 class RuleCore:
@@ -113,16 +137,32 @@ class RuleCore:
                 "lr_mult": {n: m for n, m in lr_mults.items() if m != 1.0},
                 "wd": {n: w for n, w in wds.items() if w != 0.0}}
 
-    def hyper_tree(self, names: Sequence[str]) -> dict:
-        """:meth:`hyper_values` as device arrays (reused while values are unchanged)."""
+    def _hyper_memo_for(self, names: Sequence[str]) -> list:
+        """``[repr, values, tree or None, packed or None]``, rebuilt only when
+        a value changed (the device forms are made on first use)."""
         values = self.hyper_values(names)
         key = repr(values)
         memo = getattr(self, "_hyper_memo", None)
         if memo is None or memo[0] != key:
+            memo = self._hyper_memo = [key, values, None, None]
+        return memo
+
+    def hyper_tree(self, names: Sequence[str]) -> dict:
+        """:meth:`hyper_values` as device arrays (reused while values are unchanged)."""
+        memo = self._hyper_memo_for(names)
+        if memo[2] is None:
             dtype = hyper_dtype()
-            tree = jax.tree_util.tree_map(lambda v: jnp.asarray(v, dtype), values)
-            memo = self._hyper_memo = (key, tree)
-        return memo[1]
+            memo[2] = jax.tree_util.tree_map(lambda v: jnp.asarray(v, dtype), memo[1])
+        return memo[2]
+
+    def hyper_packed(self, names: Sequence[str]) -> PackedHyper:
+        """:meth:`hyper_values` as ONE device vector (see :class:`PackedHyper`)."""
+        memo = self._hyper_memo_for(names)
+        if memo[3] is None:
+            leaves, treedef = jax.tree_util.tree_flatten(memo[1])
+            memo[3] = PackedHyper(jnp.asarray(np.asarray(leaves, np.float64),
+                                              hyper_dtype()), treedef)
+        return memo[3]
 
     def learning_rate_traced(self, hyper: dict, t: jax.Array) -> jax.Array | None:
         """The base rate of update ``t`` inside a trace; None for a host-only

@@ -34,14 +34,13 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax.sharding import NamedSharding
 
 from .._platform import platform_of
 from ..base import ParamError
 from ..executor import cache
 from ..io.data_iter import take_rows
-from ..optimizer._rule import hyper_dtype
+from ..optimizer._rule import PackedHyper
 from .program import Program, head_gradients
 from .state import TrainState, replicated_specs
 
@@ -58,30 +57,6 @@ class Stretch(NamedTuple):
     start: Any
     stop: Any
     lrs: Any = None
-
-
-@jax.tree_util.register_pytree_node_class
-class PackedHyper:
-    """The optimizer's hyper-parameters as ONE vector: a compiled step takes
-    one argument for them instead of one per value (each argument costs
-    dispatch time on every call), unpacked inside the trace."""
-
-    __slots__ = ("treedef", "values")
-
-    def __init__(self, values: Any, treedef: Any) -> None:
-        self.values, self.treedef = values, treedef
-
-    def tree_flatten(self) -> tuple:
-        return (self.values,), self.treedef
-
-    @classmethod
-    def tree_unflatten(cls, treedef: Any, children: tuple) -> PackedHyper:
-        return cls(children[0], treedef)
-
-    def unpack(self) -> dict:
-        """The hyper-parameter dict, each value a 0-d slice of the vector."""
-        leaves = [self.values[i] for i in range(self.treedef.num_leaves)]
-        return jax.tree_util.tree_unflatten(self.treedef, leaves)
 
 
 def _unpacked(hyper: Any) -> Any:
@@ -112,7 +87,6 @@ class TrainStep:
         self.metric = metric
         self.batch_sharding = batch_sharding
         self._compiled: dict = {}
-        self._hyper_memo: tuple | None = None
 
     def place(self, tree: Any) -> Any:
         """Replicate arrays over the data-parallel devices (no-op on one device)."""
@@ -135,14 +109,7 @@ class TrainStep:
     def hyper(self) -> PackedHyper:
         """The optimizer's current hyper-parameters, as traced inputs (one
         vector, rebuilt only when a value changed)."""
-        values = self.optimizer.hyper_values(self.program.param_names)
-        key = repr(values)
-        memo = self._hyper_memo
-        if memo is None or memo[0] != key:
-            leaves, treedef = jax.tree_util.tree_flatten(values)
-            vector = jnp.asarray(np.asarray(leaves, np.float64), hyper_dtype())
-            memo = self._hyper_memo = (key, PackedHyper(vector, treedef))
-        return memo[1]
+        return self.optimizer.hyper_packed(self.program.param_names)
 
     # -- the pure core ------------------------------------------------------
     def _one(self, state: TrainState, batch: _Batch, fixed: dict, hyper: dict):

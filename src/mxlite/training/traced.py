@@ -29,7 +29,8 @@ import os
 import threading
 import traceback
 import warnings
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -43,15 +44,16 @@ from .program import GraphProgram
 from .state import TrainState
 from .step import TrainStep
 
-__all__ = ["Binding", "DynamicTrainer", "TracingFallbackWarning", "Untraceable",
-           "check_labels", "declare_labels", "is_traced", "untraceable"]
+__all__ = ["EAGER", "Binding", "DynamicTrainer", "TracingFallbackWarning", "Untraceable",
+           "bound", "check_labels", "declare_labels", "is_traced", "lookup", "reason",
+           "untraceable"]
 
 _TRACER_ERRORS = (jax.errors.ConcretizationTypeError,
                   jax.errors.TracerArrayConversionError,
                   jax.errors.TracerBoolConversionError,
                   jax.errors.TracerIntegerConversionError,
                   jax.errors.UnexpectedTracerError)
-_EAGER = "eager"
+EAGER = "eager"  # the entry of a structure that runs on the eager tape
 _OURS = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
          os.path.dirname(os.path.abspath(jax.__file__)))
 
@@ -148,6 +150,10 @@ class _Args:
             if array is None:
                 sig.append(("s", type(leaf).__name__, _static(leaf)))
             else:
+                if array is leaf and isinstance(array, np.ndarray):
+                    # On the CPU a compiled call reads a NumPy argument's memory
+                    # while it runs, after the caller got control back.
+                    array = np.array(array)
                 self.slots.append(i)
                 self.arrays.append(array)
                 sig.append(("a", array.shape, array.dtype))
@@ -158,6 +164,40 @@ class _Args:
         for slot, array in zip(self.slots, arrays):
             leaves[slot] = wrap(array, self.leaves[slot])
         return jax.tree_util.tree_unflatten(self.treedef, leaves)
+
+
+@contextmanager
+def bound(binding: Binding, params: dict, aux: dict, key: Any, train: bool) -> Iterator:
+    """While tracing: the model's handles hold ``params``/``aux`` (tracers),
+    random draws come from ``key``, nothing is recorded; restored after."""
+    saved_params, saved_aux = binding.params(), binding.aux()
+    binding.set_params(params)
+    binding.set_aux(aux)
+    try:
+        with random.traced_keys(key), autograd.pause(train_mode=train):
+            yield
+    finally:
+        binding.set_params(saved_params)
+        binding.set_aux(saved_aux)
+
+
+def lookup(entries: dict, fn: Callable, call: _Args, structure: Callable[[], Hashable],
+           build: Callable[[], Any]) -> Any:
+    """The cached entry for ``fn``'s structure and arguments, built on a miss.
+
+    ``build()`` returns None when tracing created parameters (a lazy
+    ``Linear(None, n)``): the structure changed, so look up again. Returns
+    None when that keeps happening."""
+    for _ in range(3):
+        key = (structure(), call.signature, fn)
+        entry = entries.get(key)
+        if entry is None:
+            entry = build()
+            if entry is None:
+                continue
+            entries[key] = entry
+        return entry
+    return None
 
 
 def _static(leaf: Any) -> Hashable:
@@ -245,41 +285,30 @@ class DynamicTrainer:
         except Untraceable as err:
             self._warn(fn, str(err), None)
             return False, None
-        for _ in range(3):
-            key = (structure(), call.signature, fn)
-            entry = self._entries.get(key)
-            if entry is None:
-                entry = self._discover(fn, call, t)
-                if entry is None:  # lazy parameters were created: trace again
-                    continue
-                self._entries[key] = entry
-            if entry is _EAGER:
-                return False, None
-            return True, self._run(entry, call, t)
-        self._warn(fn, "it creates new parameters on every call", None)
-        return False, None
+        entry = lookup(self._entries, fn, call, structure,
+                       lambda: self._discover(fn, call, t))
+        if entry is None:
+            self._warn(fn, "it creates new parameters on every call", None)
+        if entry is None or entry is EAGER:
+            return False, None
+        return True, self._run(entry, call, t)
 
     def _graph(self, fn: Callable, call: _Args, names: tuple[str, ...],
                observed: list | None) -> Callable:
         binding = self.binding
 
         def graph(args: dict, aux: dict, key: Any, is_train: bool):
-            saved_params, saved_aux = binding.params(), binding.aux()
-            binding.set_params({n: args[n] for n in names})
-            binding.set_aux(aux)
             inputs = [args[f"in{i}"] for i in range(len(call.slots))]
             if observed is not None:  # discovering: note which inputs are labels
                 _local.inputs = {id(x): i for i, x in enumerate(inputs)}
                 _local.labels = []
             try:
-                with random.traced_keys(key), autograd.pause(train_mode=True):
+                with bound(binding, {n: args[n] for n in names}, aux, key, True):
                     a, k = call.rebuild(inputs, binding.wrap)
                     loss = binding.loss_of(fn(*a, **k))
                     seen = binding.observe()
                     new_aux = binding.aux()
             finally:
-                binding.set_params(saved_params)
-                binding.set_aux(saved_aux)
                 _local.inputs = None
             if observed is not None:
                 observed[:] = [*seen, ("labels", tuple(_local.labels))]
@@ -287,7 +316,7 @@ class DynamicTrainer:
 
         return graph
 
-    def _discover(self, fn: Callable, call: _Args, t: int) -> _Entry | str | None:
+    def _discover(self, fn: Callable, call: _Args, t: int) -> Any:
         """Trace once abstractly: lazy parameters get created, leftovers named."""
         before = set(self.binding.params())
         names = tuple(sorted(before))
@@ -299,8 +328,8 @@ class DynamicTrainer:
             closed = jax.make_jaxpr(lambda a, x, k: graph(a, x, k, True))(
                 args, state.aux, state.key)
         except (Untraceable, *_TRACER_ERRORS) as err:
-            self._warn(fn, _reason(err), err)
-            return _EAGER
+            self._warn(fn, reason(err), err)
+            return EAGER
         if set(self.binding.params()) != before:
             return None
         labels = observed.pop()[1]
@@ -323,17 +352,13 @@ class DynamicTrainer:
         inputs = {f"in{i}": a for i, a in enumerate(call.arrays)}
         trainer, state, fixed = entry.trainer, full, {}
         if entry.frozen:  # parameters the loss does not reach: inputs, not updated
-            learned = trainer.program.param_names
             fixed = {n: full.params[n] for n in entry.frozen}
-            state = full._replace(params={n: full.params[n] for n in learned},
-                                  opt={"slots": {n: full.opt["slots"][n] for n in learned}})
+            state = _restricted(full, trainer.program.param_names)
         if entry.run is None:
             entry.run = trainer.step_executable(state, inputs, fixed)
         state, outs = entry.run(state, inputs, fixed, trainer.hyper())
         if entry.frozen:
-            state = state._replace(params={**full.params, **state.params},
-                                   opt={"slots": {**full.opt["slots"],
-                                                  **state.opt["slots"]}})
+            state = _merged(full, state)
         self.state = state
         self._host_step = t + 1
         self.last_frozen = entry.frozen
@@ -362,14 +387,22 @@ class DynamicTrainer:
             program = GraphProgram(graph=None, param_names=names, data_names=(),
                                    label_names=(), output_names=())
             trainer = self._eager_steps[names] = TrainStep(program, self.optimizer)
-        sub = state._replace(params={n: state.params[n] for n in names},
-                             opt={"slots": {n: state.opt["slots"][n] for n in names}})
-        sub = trainer.apply_gradients(sub, grads)
-        params = {**state.params, **sub.params}
-        slots = {**state.opt["slots"], **sub.opt["slots"]}
-        self.state = state._replace(params=params, opt={"slots": slots}, step=sub.step)
+        sub = trainer.apply_gradients(_restricted(state, names), grads)
+        self.state = _merged(state, sub)
         self._host_step = t + 1
         self.binding.set_params(sub.params)
+
+
+def _restricted(state: TrainState, names: tuple[str, ...]) -> TrainState:
+    """``state`` with only the parameters (and their optimizer slots) ``names``."""
+    return state._replace(params={n: state.params[n] for n in names},
+                          opt={"slots": {n: state.opt["slots"][n] for n in names}})
+
+
+def _merged(full: TrainState, sub: TrainState) -> TrainState:
+    """``sub``'s step, aux, key and its parameters and slots over ``full``'s."""
+    return sub._replace(params={**full.params, **sub.params},
+                        opt={"slots": {**full.opt["slots"], **sub.opt["slots"]}})
 
 
 def _reaching_loss(jaxpr: Any, n_args: int) -> list[bool]:
@@ -382,7 +415,8 @@ def _reaching_loss(jaxpr: Any, n_args: int) -> list[bool]:
     return [id(v) in needed for v in jaxpr.invars[:n_args]]
 
 
-def _reason(err: BaseException) -> str:
+def reason(err: BaseException) -> str:
+    """Why a trace failed, in words (for the fallback warning)."""
     if isinstance(err, Untraceable):
         return str(err)
     if isinstance(err, jax.errors.TracerArrayConversionError):

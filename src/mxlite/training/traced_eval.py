@@ -17,12 +17,19 @@ from typing import Any
 
 import jax
 
-from .. import autograd, random
-from .traced import _TRACER_ERRORS, Binding, Untraceable, _Args
+from .. import random
+from .traced import (
+    _TRACER_ERRORS,
+    EAGER,
+    Binding,
+    Untraceable,
+    _Args,
+    bound,
+    lookup,
+    reason,
+)
 
 __all__ = ["DynamicForward"]
-
-_EAGER = "eager"
 
 
 class DynamicForward:
@@ -53,19 +60,10 @@ class DynamicForward:
         except Untraceable as err:
             self.reason = str(err)
             return False
-        for _ in range(3):
-            key = (structure(), call.signature, fn)
-            entry = self._entries.get(key)
-            if entry is None:
-                entry = self._compile(fn, call)
-                if entry is None:  # lazy parameters were created: trace again
-                    continue
-                self._entries[key] = entry
-            break
-        else:
+        entry = lookup(self._entries, fn, call, structure, lambda: self._compile(fn, call))
+        if entry is None:
             self.reason = "it creates new parameters on every call"
-            return False
-        if entry is _EAGER:
+        if entry is None or entry is EAGER:
             return False
         seen = entry(self.binding.params(), self.binding.aux(), call.arrays, self._key)
         self.binding.publish(seen, None)
@@ -75,17 +73,10 @@ class DynamicForward:
         binding = self.binding
 
         def forward(params: dict, aux: dict, arrays: list, key: Any) -> dict:
-            saved_params, saved_aux = binding.params(), binding.aux()
-            binding.set_params(params)
-            binding.set_aux(aux)
-            try:
-                with random.traced_keys(key), autograd.pause(train_mode=False):
-                    a, k = call.rebuild(arrays, binding.wrap)
-                    fn(*a, **k)
-                    return binding.observe()
-            finally:
-                binding.set_params(saved_params)
-                binding.set_aux(saved_aux)
+            with bound(binding, params, aux, key, False):
+                a, k = call.rebuild(arrays, binding.wrap)
+                fn(*a, **k)
+                return binding.observe()
 
         return forward
 
@@ -96,8 +87,8 @@ class DynamicForward:
             jax.eval_shape(forward, self.binding.params(), self.binding.aux(),
                            call.arrays, self._key)
         except (Untraceable, *_TRACER_ERRORS) as err:
-            self.reason = f"{type(err).__name__}: {str(err).strip()[:200]}"
-            return _EAGER
+            self.reason = reason(err)
+            return EAGER
         if set(self.binding.params()) != before:
             return None
         return jax.jit(forward)

@@ -1,7 +1,7 @@
 """.npz archives read without ever unpickling, with errors that name the file.
 
-Chainer loaded with ``numpy.load(allow_pickle=True)``: any ``.npz`` could run
-code. Here every member's header is read first: a 0-d object array (Chainer's
+Chainer's ``load_npz`` let NumPy unpickle object arrays: any ``.npz`` could
+run code. Here every member's header is read first: a 0-d object array (Chainer's
 ``numpy.asarray(None)`` for an uninitialized parameter) reads as ``None``
 without touching its pickled body; any other object array, a header that
 promises more bytes than the member holds, or a damaged archive raises

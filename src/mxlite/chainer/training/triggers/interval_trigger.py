@@ -7,7 +7,7 @@ from typing import Any
 
 from ....base import ParamError
 
-__all__ = ["IntervalTrigger", "check_unit"]
+__all__ = ["IntervalTrigger", "check_unit", "positions", "remember", "serialize_previous"]
 
 
 def check_unit(unit: str, where: str) -> None:
@@ -36,22 +36,11 @@ class IntervalTrigger:
 
     def __call__(self, trainer: Any) -> bool:
         updater = trainer.updater
+        now, previous = positions(self, updater)
         if self.unit == "epoch":
-            detail = updater.epoch_detail
-            previous = self._previous_epoch_detail
-            if previous < 0:
-                previous = updater.previous_epoch_detail
-            self.count = detail // self.period
-            fire = previous // self.period != detail // self.period
-        else:
-            iteration = updater.iteration
-            previous = self._previous_iteration
-            if previous < 0:
-                previous = iteration - 1
-            fire = previous // self.period != iteration // self.period
-        self._previous_iteration = updater.iteration
-        if hasattr(updater, "epoch_detail"):
-            self._previous_epoch_detail = updater.epoch_detail
+            self.count = now // self.period
+        fire = previous // self.period != now // self.period
+        remember(self, updater)
         return fire
 
     def serialize(self, serializer: Any) -> None:
@@ -63,6 +52,27 @@ class IntervalTrigger:
 
     def __str__(self) -> str:
         return f"{type(self).__name__}({self.period}, {self.unit!r})"
+
+
+def positions(trigger: Any, updater: Any) -> tuple[float, float]:
+    """``(now, previous)`` in the trigger's unit; a previous of -1 (restored
+    from a snapshot without it) is taken from the updater."""
+    if trigger.unit == "epoch":
+        now, previous = updater.epoch_detail, trigger._previous_epoch_detail
+        if previous < 0:
+            previous = updater.previous_epoch_detail
+    else:
+        now, previous = updater.iteration, trigger._previous_iteration
+        if previous < 0:
+            previous = now - 1
+    return now, previous
+
+
+def remember(trigger: Any, updater: Any) -> None:
+    """Keep the updater's position for the next call."""
+    trigger._previous_iteration = updater.iteration
+    if hasattr(updater, "epoch_detail"):
+        trigger._previous_epoch_detail = updater.epoch_detail
 
 
 def serialize_previous(serializer: Any, iteration: int, detail: float) -> tuple:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .interval_trigger import check_unit, serialize_previous
+from .interval_trigger import check_unit, positions, remember, serialize_previous
 
 __all__ = ["ManualScheduleTrigger"]
 
@@ -29,20 +29,11 @@ class ManualScheduleTrigger:
 
     def __call__(self, trainer: Any) -> bool:
         updater = trainer.updater
-        if self.unit == "epoch":
-            now, previous = updater.epoch_detail, self._previous_epoch_detail
-            if previous < 0:
-                previous = updater.previous_epoch_detail
-        else:
-            now, previous = updater.iteration, self._previous_iteration
-            if previous < 0:
-                previous = now - 1
+        now, previous = positions(self, updater)
         fire = any(previous < p <= now for p in self.points)
         if fire and now >= max(self.points):
             self.finished = True
-        self._previous_iteration = updater.iteration
-        if hasattr(updater, "epoch_detail"):
-            self._previous_epoch_detail = updater.epoch_detail
+        remember(self, updater)
         return fire
 
     def serialize(self, serializer: Any) -> None:

@@ -10,7 +10,10 @@ Python's, so they live here with the other rules, and the MXNet.jl dialect
 exports them as ``mxlite.jl.SGD`` and ``mxlite.jl.ADAM``. Chainer's rules are
 ``ChainerSGD``, ``ChainerAdam``... (``chainer.py``) and its optimizer hooks
 ``WeightDecay``, ``Lasso``, ``GradientClipping``, ``GradientHardClipping``
-(``chainer_hooks.py``), wrapped by the Chainer dialect.
+(``chainer_hooks.py``), wrapped by the Chainer dialect. Mocha.jl's solvers
+are ``MochaSGD``, ``MochaAdam``... (``mocha.py``), with its learning-rate
+and momentum policies in ``mocha_policy.py`` (``LRPolicy``, ``MomPolicy``),
+wrapped by the Mocha dialect.
 """
 
 from __future__ import annotations
@@ -36,6 +39,14 @@ from .chainer_hooks import (
 )
 from .ftml import FTML
 from .julia import JuliaADAM, JuliaSGD
+from .mocha import (
+    MochaAdadelta,
+    MochaAdagrad,
+    MochaAdam,
+    MochaNesterov,
+    MochaRMSProp,
+    MochaSGD,
+)
 from .nag import NAG
 from .optimizer import Optimizer, create, register
 from .rmsprop import RMSProp
@@ -63,6 +74,12 @@ __all__ = [
     "JuliaADAM",
     "JuliaSGD",
     "Lasso",
+    "MochaAdadelta",
+    "MochaAdagrad",
+    "MochaAdam",
+    "MochaNesterov",
+    "MochaRMSProp",
+    "MochaSGD",
     "Optimizer",
     "RMSProp",
     "Signum",

@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import signal
+import subprocess
+import sys
 import time
 
 import h5py
@@ -311,3 +314,25 @@ def test_cli_reports_an_unusable_directory_in_one_line(tmp_path, run_mnist_hdf5)
     assert code == 1 and out == ""
     assert err.startswith("mxlite mnist-hdf5: error:") and err.count("\n") == 1
     assert str(blocker) in err
+
+
+def test_sigkill_mid_write_leaves_the_old_file_and_a_removable_temporary(tmp_path):
+    path = tmp_path / "snap.h5"
+    write_tree(path, {"w": np.zeros(4)})
+    script = (f"import numpy as np\nfrom mxlite.datasets.hdf5 import write_tree\n"
+              f"while True:\n    write_tree({str(path)!r}, {{'w': np.ones(2**25)}})\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    child = subprocess.Popen([sys.executable, "-c", script], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):
+            assert child.poll() is None and time.monotonic() < deadline
+            time.sleep(0.001)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait()
+    w = read_tree(path, where="t")["w"]  # the old file or a complete new one
+    assert w.shape in ((4,), (2**25,)) and len(set(w.tolist()[:4])) == 1
+    removed = remove_stale_temporaries(path)
+    assert len(removed) == 1 and os.listdir(tmp_path) == ["snap.h5"]

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
 from typing import BinaryIO
 
-__all__ = ["atomic_write_bytes", "atomic_writer"]
+__all__ = ["atomic_write_bytes", "atomic_writer", "remove_stale_temporaries"]
+
+# mkstemp names files prefix + 8 characters of [a-z0-9_] + suffix.
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
 
 
 def _umask() -> int:
@@ -88,3 +93,46 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (see :func:`atomic_writer`)."""
     with atomic_writer(path) as f:
         f.write(data)
+
+
+def remove_stale_temporaries(
+    path: str | os.PathLike, *, min_age_s: float = 0.0
+) -> list[str]:
+    """Delete temporaries that :func:`atomic_writer` left behind; return their paths.
+
+    A SIGKILL or power loss mid-save cannot run the writer's cleanup, so its
+    ``.NAME.XXXXXXXX.tmp`` file stays next to ``NAME``. Call this at the start
+    of a run, when no other process is writing there.
+
+    Args:
+        path: a final file name (only its temporaries go) or a directory
+            (every temporary of that naming in it goes).
+        min_age_s: keep temporaries modified less than this many seconds ago,
+            in case another writer is still at work.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (d / ".a.h5.x1y2z3w4.tmp").write_bytes(b"")
+        >>> [pathlib.Path(p).name for p in remove_stale_temporaries(d / "a.h5")]
+        ['.a.h5.x1y2z3w4.tmp']
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        directory, name = path, None
+    else:
+        directory, name = os.path.dirname(os.path.abspath(path)), os.path.basename(path)
+    removed, now = [], time.time()
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            match = _TEMPORARY.fullmatch(entry.name)
+            if not match or (name is not None and match["name"] != name):
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                if now - entry.stat(follow_symlinks=False).st_mtime < min_age_s:
+                    continue
+                os.unlink(entry.path)
+                removed.append(entry.path)
+    return sorted(removed)

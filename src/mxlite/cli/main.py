@@ -1,4 +1,4 @@
-"""The ``mxlite`` command: ``train``, ``predict`` and ``info``.
+"""The ``mxlite`` command: ``train``, ``predict``, ``info`` and ``mnist-hdf5``.
 
 Every error is one line on stderr, ``mxlite <command>: error: <what>``, with
 the exit codes of :mod:`mxlite.cli.errors`: 2 for a bad command line
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator, Sequence
 
 from ..base import MXNetError
-from . import info, predict, train
+from . import info, mnist_hdf5, predict, train
 from .errors import EXIT_FAILURE, EXIT_USAGE, UsageError
 
 __all__ = ["UsageError", "build_parser", "main"]
@@ -104,10 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
                      "a checkpoint or image file that does not exist). Errors are one "
                      "line on stderr.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
-                                metavar="{train,predict,info}")
+                                metavar="{train,predict,info,mnist-hdf5}")
     _add_train(sub)
     _add_predict(sub)
     sub.add_parser("info", help="versions and the devices JAX finds")
+    mnist_hdf5.add_parser(sub)
     return parser
 
 
@@ -135,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script and ``python -m mxlite``; the exit code."""
     # NOTE: JAX logs "Unable to initialize backend 'tpu'" and the like at INFO.
     logging.getLogger("jax").setLevel(logging.WARNING)
-    commands = {"train": train.run, "predict": predict.run, "info": info.run}
+    commands = {"train": train.run, "predict": predict.run, "info": info.run,
+                "mnist-hdf5": mnist_hdf5.run}
     prog = "mxlite"
     try:
         args = build_parser().parse_args(argv)

@@ -19,7 +19,7 @@ from .._fileio import remove_stale_temporaries
 from ..base import ParamError
 from . import functions
 from .log import info, logger
-from .snapshot import resume, save_snapshot, snapshot_name
+from .snapshot import load_snapshot, save_snapshot, snapshot_name
 from .statistics import load_statistics, save_statistics
 
 __all__ = ["CoffeeLounge", "Snapshot", "TrainingSummary", "ValidationPerformance",
@@ -104,7 +104,8 @@ class ValidationPerformance(Coffee):
 
 def _decay_on_validation(run: Any, lounge: CoffeeLounge) -> None:
     """``LRPolicy.DecayOnValidation``: when its statistic got worse, decay the
-    rate and (as Mocha) go back to the latest snapshot in ``load_from``."""
+    rate and (as Mocha) go back to the parameters of the latest snapshot in
+    ``load_from`` (the iteration count and optimizer state go on)."""
     policy = run.solver.rule.lr_policy
     value = lounge.stats.get(getattr(policy, "key", None), {}).get(run.iter)
     if not hasattr(policy, "on_validation") or value is None:
@@ -113,8 +114,8 @@ def _decay_on_validation(run: Any, lounge: CoffeeLounge) -> None:
         decayed = policy.state_dict()
         info(f"Validation got worse ({policy.key} = {value:.6f}); learning rate "
              f"decayed to {decayed['curr_lr']:.6g}")
-        if resume(run, run.solver.load_from):
-            policy.load_state_dict(decayed)
+        if run.solver.load_from and load_snapshot(run.net, run.solver.load_from):
+            run.reset_objective()
 
 
 class CoffeeLounge:

@@ -130,6 +130,10 @@ class SolverState:
         self.iter += count
         self._obj = None
 
+    def reset_objective(self) -> None:
+        """Forget the cached ``obj_val`` (the parameters were replaced)."""
+        self._obj = None
+
     def write_back(self) -> None:
         """Point the net's (shared) parameter arrays at the state's."""
         params = self.net.params

@@ -11,7 +11,8 @@ import pytest
 from mxlite.base import FormatError, MissingKeyError, ParamError
 from mxlite.datasets.hdf5 import HDF5FormatError, read_tree, write_tree
 from mxlite.datasets.mnist import DataNotFoundError
-from mxlite.io.hdf5_stream import HDF5Stream, check_class_labels
+from mxlite.io.hdf5_stream import HDF5Stream
+from mxlite.io.labels import check_class_labels
 
 SIZES = (7, 5)  # two files of different sizes; 12 samples per epoch
 

@@ -28,7 +28,7 @@ from ..base import FormatError, ParamError
 from ..datasets.hdf5 import DatasetReader, HDF5FormatError
 from ..datasets.mnist import DataNotFoundError
 
-__all__ = ["HDF5Stream", "check_class_labels", "read_source_list"]
+__all__ = ["HDF5Stream", "read_source_list"]
 
 _STATE_KEYS = ("epoch", "order", "slot", "pos", "perm", "rng", "n_rows", "shuffle")
 
@@ -57,34 +57,6 @@ def read_source_list(source: str | os.PathLike, *, where: str) -> list[pathlib.P
         raise FormatError(f"{where}: the source list {os.fspath(path)!r} names no "
                           "file; got only blank lines. Write one HDF5 path per line.")
     return files
-
-
-def check_class_labels(labels: np.ndarray, classes: int, where: str) -> None:
-    """Raise ParamError unless every label is an integral value in ``[0, classes)``.
-
-    Mocha's labels are 0-based class numbers stored as floats; a 0.5 or a 10
-    with 10 classes is a broken data file, better caught before training.
-
-    Example:
-        >>> check_class_labels(np.array([[0.0], [9.0]]), 10, "example")
-        >>> check_class_labels(np.array([1.5]), 10, "example")
-        Traceback (most recent call last):
-        ...
-        mxlite.base.ParamError: example: labels must be whole class numbers; got 1.5 ...
-    """
-    x = np.asarray(labels)
-    if x.dtype.kind == "f":
-        bad = ~np.isfinite(x) | (x != np.floor(x))
-        if bad.any():
-            raise ParamError(f"{where}: labels must be whole class numbers; got "
-                             f"{x[bad].flat[0]} among {x.size} labels. Store the "
-                             "0-based class of each sample.")
-    elif x.dtype.kind not in "iu":
-        raise ParamError(f"{where}: labels must be numbers; got dtype {x.dtype}.")
-    if x.size and (x.min() < 0 or x.max() >= classes):
-        raise ParamError(f"{where}: labels range over [{x.min():g}, {x.max():g}] but "
-                         f"there are {classes} classes; labels must lie in "
-                         f"[0, {classes}) (0-based, as in Mocha).")
 
 
 class HDF5Stream:

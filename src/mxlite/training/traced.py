@@ -39,7 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import autograd, random
-from ..base import ParamError
+from ..io.labels import check_class_labels
 from .program import GraphProgram
 from .state import TrainState
 from .step import TrainStep
@@ -76,13 +76,7 @@ def is_traced(value: Any) -> bool:
 
 def check_labels(labels: np.ndarray, classes: int, ignore: int | None, where: str) -> None:
     """Raise ParamError unless every label is in ``[0, classes)`` or ``ignore``."""
-    if not labels.size or (labels.min() >= 0 and labels.max() < classes):
-        return
-    keep = labels if ignore is None else labels[labels != ignore]
-    if keep.size and (keep.min() < 0 or keep.max() >= classes):
-        raise ParamError(f"{where}: labels range over [{keep.min()}, {keep.max()}] but "
-                         f"there are {classes} classes; labels must lie in "
-                         f"[0, {classes}){'' if ignore is None else f' or be {ignore}'}.")
+    check_class_labels(labels, classes, where, ignore=ignore)
 
 
 def declare_labels(value: Any, classes: int, ignore: int | None, where: str) -> None:

@@ -47,9 +47,12 @@ def _run(net: Net, kind: str, inputs: dict) -> list:
     return exe.forward(is_train=False, **feed)
 
 
+def _stat_layers(net: Net) -> list[Layer]:
+    return [x for x in net.layers if getattr(x, "is_loss", None) is False]
+
+
 def _accumulate(net: Net, outs: list, batch: int) -> None:
-    for layer, out in zip([x for x in net.layers if getattr(x, "is_loss", None) is False],
-                          outs):
+    for layer, out in zip(_stat_layers(net), outs):
         acc = net.states[layer.name].runtime
         acc[0], acc[1] = acc[0] + out, acc[1] + batch
 
@@ -60,7 +63,8 @@ def forward(net: Net, regu_coef: float = 0.0) -> float:
     inputs = net.next_inputs()
     check_labels(net, inputs)
     net.last_inputs = inputs
-    outs = _run(net, "all", inputs)
+    # A net of data layers only has no graph to run (Mocha reads the batch).
+    outs = _run(net, "all", inputs) if not all(x.is_data for x in net.layers) else []
     pos = 0
     for layer in net.layers:
         if layer.is_data:
@@ -99,13 +103,18 @@ def backward(net: Net, regu_coef: float = 0.0) -> None:
 
 def forward_epoch(net: Net) -> int:
     """Forward until the first data layer's epoch counter changes (one pass
-    over its data); only the statistics layers are computed. The batch count."""
+    over its data); only the statistics layers are computed (the whole net
+    when it has none, as Mocha's ``forward``). The batch count."""
     _live(net, "forward_epoch")
     data = net.data_layers()
     if not data:
         raise ParamError(f"forward_epoch: Net {net.name!r} has no data layer.")
     stream = net.states[data[0].name].runtime
     count = stream.batches_until_epoch_end()
+    if not _stat_layers(net):
+        for _ in range(count):
+            forward(net)
+        return count
     for _ in range(count):
         inputs = net.next_inputs()
         check_labels(net, inputs)

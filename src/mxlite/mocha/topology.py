@@ -48,9 +48,11 @@ def _dependencies(layers: Sequence[Layer], net: str) -> dict[str, list[str]]:
         need = []
         for blob in layer.bottoms:
             if blob not in producer:
+                # Never suggest the reader's own tops (reading one is a cycle).
+                others = [b for b, x in producer.items() if x is not layer]
                 raise TopologyError(
                     f"Net {net!r}: layer {layer.name!r} reads blob {blob!r}, which no "
-                    f"layer writes.{did_you_mean(blob, producer)} Blobs written: "
+                    f"layer writes.{did_you_mean(blob, others)} Blobs written: "
                     f"{sorted(producer)}.")
             need.append(producer[blob].name)
             chain = in_place.get(blob, [])

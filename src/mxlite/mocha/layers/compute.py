@@ -189,8 +189,20 @@ class PoolingLayer(Layer):
             out = sym.Pooling(data=x, kernel=self.kernel, stride=self.stride, pad=self.pad,
                               pool_type=self.pooling.pool_type,
                               pooling_convention="full", name=node)
+            out = self._drop_padding_window(out, shapes[i], node)
             outs.append(self.neuron.apply(out, f"{node}_neuron"))
         return outs
+
+    def _drop_padding_window(self, out: sym.Symbol, shape: tuple, node: str) -> sym.Symbol:
+        """Caffe's rule on top of the ceil size: with padding, a last window
+        that starts inside the padding is removed (5 rows, kernel 2, stride 2,
+        pad 1 give 3 rows, not 4)."""
+        for axis, size, k, s, p in zip((2, 3), shape[2:], self.kernel, self.stride, self.pad):
+            n = -(-(size + 2 * p - k) // s) + 1
+            if p and (n - 1) * s >= size + p:
+                out = sym.slice_axis(out, axis=axis, begin=0, end=n - 1,
+                                     name=f"{node}_crop{axis}")
+        return out
 
 
 class _Elementwise(Layer):

@@ -203,9 +203,9 @@ def test_bad_files_in_the_list(tmp_path, source):
 def test_check_class_labels():
     check_class_labels(np.array([[0.0], [9.0]], np.float32), 10, "t")
     check_class_labels(np.array([0, 9], np.uint8), 10, "t")
-    with pytest.raises(ParamError, match=r"whole class numbers; got 2\.5"):
+    with pytest.raises(ParamError, match=r"whole class numbers in \[0, 10\); got 2\.5"):
         check_class_labels(np.array([1.0, 2.5]), 10, "AccuracyLayer('acc')")
     with pytest.raises(ParamError, match=r"range over \[0, 10\]"):
         check_class_labels(np.array([0.0, 10.0]), 10, "t")
-    with pytest.raises(ParamError, match="whole class numbers; got nan"):
+    with pytest.raises(ParamError, match=r"whole class numbers in \[0, 10\); got nan"):
         check_class_labels(np.array([np.nan]), 10, "t")

@@ -28,15 +28,15 @@ def check_class_labels(labels: np.ndarray, classes: int, where: str, *,
         >>> check_class_labels(np.array([1.5]), 10, "example")
         Traceback (most recent call last):
         ...
-        mxlite.base.ParamError: example: labels must be whole class numbers; got 1.5 ...
+        mxlite.base.ParamError: example: labels must be whole class numbers in [0, 10); got 1.5 ...
     """
     x = np.asarray(labels)
     if x.dtype.kind == "f":
         bad = ~np.isfinite(x) | (x != np.floor(x))
         if bad.any():
-            raise ParamError(f"{where}: labels must be whole class numbers; got "
-                             f"{x[bad].flat[0]} among {x.size} labels. Store the "
-                             "0-based class of each sample.")
+            raise ParamError(f"{where}: labels must be whole class numbers in "
+                             f"[0, {classes}); got {x[bad].flat[0]} among {x.size} "
+                             "labels. Store the 0-based class of each sample.")
     elif x.dtype.kind not in "iub":
         raise ParamError(f"{where}: labels must be numbers; got dtype {x.dtype}.")
     if not x.size or (x.min() >= 0 and x.max() < classes):

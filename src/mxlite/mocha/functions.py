@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..base import ParamError, ShapeError
+from ..base import ParamError
+from ..io.labels import check_class_labels
 from .layers.base import Layer, LayerState
 from .net import Net
 
@@ -31,14 +32,9 @@ def _live(net: Any, where: str) -> Net:
 
 
 def check_labels(net: Net, inputs: dict[str, np.ndarray]) -> None:
-    """Labels read by a loss or accuracy layer must be integers in [0, classes)."""
+    """Labels read by a loss or accuracy layer must be whole numbers in [0, classes)."""
     for blob, classes, where in net.label_checks():
-        labels = inputs[blob]
-        whole = np.equal(np.floor(labels), labels)
-        if not whole.all() or labels.min() < 0 or labels.max() >= classes:
-            bad = labels[~whole | (labels < 0) | (labels >= classes)].ravel()[:5]
-            raise ShapeError(f"{where}: labels in blob {blob!r} must be integers in "
-                             f"[0, {classes}) (0-based classes); got {bad.tolist()}.")
+        check_class_labels(inputs[blob], classes, f"{where}: blob {blob!r}")
 
 
 def _run(net: Net, kind: str, inputs: dict) -> list:

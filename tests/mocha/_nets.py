@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import h5py
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from mxlite.mocha import (
@@ -106,3 +108,11 @@ def predict_net(backend, batch: int = 5) -> Net:
 def params_of(net: Net) -> dict[str, np.ndarray]:
     """Every learned array of ``net`` as NumPy, by graph name."""
     return {n: b.data.asnumpy().copy() for n, b in net.params.items()}
+
+
+def reference_loss(params, x, y):
+    """The training net's objective, written out in JAX (for references)."""
+    h = jnp.maximum(x @ params["ip1_weight"].T + params["ip1_bias"][None, :], 0.0)
+    z = h @ params["ip2_weight"].T + params["ip2_bias"][None, :]
+    logp = jax.nn.log_softmax(z, axis=1)
+    return -jnp.mean(jnp.take_along_axis(logp, y.astype(jnp.int32).reshape(-1, 1), 1))

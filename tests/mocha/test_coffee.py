@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 
 from mxlite.base import ParamError
+from mxlite.datasets.hdf5 import read_tree
 from mxlite.mocha import (
     SGD,
     CPUBackend,
     LRPolicy,
     MomPolicy,
+    Snapshot,
     Solver,
     SolverState,
     TrainingSummary,
@@ -31,7 +33,6 @@ from mxlite.mocha.coffee import Coffee
 from mxlite.mocha.solve import MAX_STRETCH
 
 from . import _nets
-from .test_solve import _loss
 
 PREFIX = r"\d\d-[A-Z][a-z]{2} \d\d:\d\d:\d\d:INFO:root:"
 
@@ -137,10 +138,11 @@ def test_obj_val_is_the_next_minibatch_loss_with_the_updated_weights():
     x, y = _nets.data()
     for i, obj, params in zip(seen.iters, seen.objs, seen.params, strict=True):
         rows = np.arange(i * _nets.BATCH, (i + 1) * _nets.BATCH) % len(x)
-        assert obj == pytest.approx(float(_loss(params, x[rows], y[rows])), rel=1e-5), i
+        loss = _nets.reference_loss
+        assert obj == pytest.approx(float(loss(params, x[rows], y[rows])), rel=1e-5), i
         previous = np.arange((i - 1) * _nets.BATCH, i * _nets.BATCH) % len(x)
         if i:  # not the batch just trained on
-            assert obj != pytest.approx(float(_loss(params, x[previous], y[previous])),
+            assert obj != pytest.approx(float(loss(params, x[previous], y[previous])),
                                         rel=1e-5)
 
 
@@ -304,3 +306,24 @@ def test_statistics_file_exists_merge_overwrite_panic(tmp_path):
     with pytest.raises(ParamError, match=re.escape(str(path)) + ".*panic"):
         _stats_run(path, 20, "panic")
     assert load_statistics(path) == fresh  # untouched by the refused run
+
+
+def test_decay_on_validation_reverts_to_the_latest_snapshot(tmp_path, monkeypatch):
+    values = iter([0.5, 0.6, 0.4, 0.7])
+    monkeypatch.setattr(coffee_module.functions, "statistics",
+                        lambda net: {"test-accuracy-accuracy": next(values)})
+    backend = CPUBackend()
+    net = _nets.memory_net(backend)
+    solver = _solver(30, lr_policy=LRPolicy.DecayOnValidation(
+        0.1, "test-accuracy-accuracy", 0.5), load_from=str(tmp_path))
+    add_coffee_break(solver, ValidationPerformance(_nets.validation_net(backend)),
+                     every_n_iter=10)
+    add_coffee_break(solver, Snapshot(tmp_path), every_n_iter=10)
+    seen = Counting(read_obj=True)
+    add_coffee_break(solver, seen, every_n_iter=10)
+    solve(solver, net)
+    assert seen.iters == [0, 10, 20, 30]
+    at10 = read_tree(tmp_path / "snapshot-000010.jld", where="test")["params_all"]
+    # worse at 20: back to the parameters of snapshot-000010 (then saved as 20's)
+    np.testing.assert_array_equal(seen.params[2]["ip2_weight"], at10["ip2"]["0"])
+    assert not np.array_equal(seen.params[1]["ip2_weight"], seen.params[3]["ip2_weight"])

@@ -29,6 +29,7 @@ from mxlite.mocha import (
     forward,
     get_layer,
     load_snapshot,
+    load_statistics,
     make_solver_parameters,
     solve,
 )
@@ -298,7 +299,6 @@ def _check_after_kills(work: Path, max_iter: int) -> None:
     assert not [p.name for p in snaps.iterdir() if p.name.endswith(".tmp")]
     for path in snaps.glob("*.jld"):
         read_tree(path, where="test")  # every file whole
-    from mxlite.mocha import load_statistics
     stats, ref = (load_statistics(snaps / "statistics.jld"),
                   load_statistics(ref_dir / "snapshots" / "statistics.jld"))
     assert sorted(stats["obj_val"]) == list(range(0, max_iter + 1, 2))

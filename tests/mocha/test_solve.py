@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -26,7 +25,6 @@ from mxlite.mocha import (
 from mxlite.mocha.solve import MAX_STRETCH
 
 from . import _nets
-
 
 # -- make_solver_parameters and Solver -------------------------------------------------
 
@@ -103,17 +101,10 @@ def test_solve_refuses_a_net_without_loss():
 
 # -- solve against a NumPy/JAX loop --------------------------------------------------------
 
-def _loss(params, x, y):
-    h = jnp.maximum(x @ params["ip1_weight"].T + params["ip1_bias"][None, :], 0.0)
-    z = h @ params["ip2_weight"].T + params["ip2_bias"][None, :]
-    logp = jax.nn.log_softmax(z, axis=1)
-    return -jnp.mean(jnp.take_along_axis(logp, y.astype(jnp.int32).reshape(-1, 1), 1))
-
-
 def _reference_sgd(params, x, y, n_iter, *, lr_at, mom_at, regu_coef, batch=_nets.BATCH):
     """Mocha's SGD loop: iter += 1; grad (+ 2*regu_coef*W on weights); lr per
     blob (bias x2); hist = last_momentum*hist - lr*grad; w += hist."""
-    grad = jax.jit(jax.grad(_loss))
+    grad = jax.jit(jax.grad(_nets.reference_loss))
     params = {k: np.asarray(v, np.float32) for k, v in params.items()}
     hist = {k: np.zeros_like(v) for k, v in params.items()}
     n = len(x)

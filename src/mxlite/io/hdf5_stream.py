@@ -28,7 +28,8 @@ from ..base import FormatError, ParamError
 from ..datasets.hdf5 import DatasetReader, HDF5FormatError
 from ..datasets.mnist import DataNotFoundError
 
-__all__ = ["HDF5Stream", "read_source_list"]
+__all__ = ["HDF5Stream", "read_source_list", "rng_from_file", "rng_to_file",
+           "state_int", "state_permutation"]
 
 _STATE_KEYS = ("epoch", "order", "slot", "pos", "perm", "rng", "n_rows", "shuffle")
 
@@ -186,8 +187,7 @@ class HDF5Stream:
             "slot": cursor["slot"], "pos": cursor["pos"],
             "perm": np.zeros(0, np.int64) if cursor["perm"] is None
             else cursor["perm"].copy(),
-            "rng": {"state": hex(rng["state"]["state"]), "inc": hex(rng["state"]["inc"]),
-                    "has_uint32": int(rng["has_uint32"]), "uinteger": int(rng["uinteger"])},
+            "rng": rng_to_file(rng),
             "n_rows": self._rows.copy(), "shuffle": self.shuffle,
         }
 
@@ -285,7 +285,8 @@ def _bad_state(where: str, key: str, what: str, got: object) -> FormatError:
                        "Restore a state saved by the same stream over the same files.")
 
 
-def _state_int(state: Mapping, key: str, hi: int, where: str) -> int:
+def state_int(state: Mapping, key: str, hi: int, where: str) -> int:
+    """``state[key]``, an int in ``[0, hi)`` (FormatError otherwise)."""
     value = state[key]
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) \
             or not 0 <= value < hi:
@@ -293,7 +294,7 @@ def _state_int(state: Mapping, key: str, hi: int, where: str) -> int:
     return int(value)
 
 
-def _state_perm(state: Mapping, key: str, n: int, where: str) -> np.ndarray:
+def state_permutation(state: Mapping, key: str, n: int, where: str) -> np.ndarray:
     """``state[key]`` as an int64 array that is a permutation of ``range(n)``."""
     value = np.asarray(state[key])
     ok = value.shape == (n,) and (n == 0 or value.dtype.kind in "iu")
@@ -304,7 +305,15 @@ def _state_perm(state: Mapping, key: str, n: int, where: str) -> np.ndarray:
     return value.astype(np.int64)
 
 
-def _state_rng(value: object, where: str) -> dict:
+def rng_to_file(state: Mapping) -> dict:
+    """A PCG64 ``bit_generator.state`` with its 128-bit words as hex strings
+    (HDF5 and JSON hold no such ints); :func:`rng_from_file` reads it back."""
+    return {"state": hex(state["state"]["state"]), "inc": hex(state["state"]["inc"]),
+            "has_uint32": int(state["has_uint32"]), "uinteger": int(state["uinteger"])}
+
+
+def rng_from_file(value: object, where: str) -> dict:
+    """The generator state :func:`rng_to_file` wrote, checked (FormatError)."""
     try:
         words = {k: int(value[k], 16) for k in ("state", "inc")}
         has, extra = value["has_uint32"], value["uinteger"]
@@ -331,12 +340,12 @@ def _checked_cursor(state: Mapping, rows: np.ndarray, shuffle: bool, where: str)
                          "samples", state["n_rows"])
     if not isinstance(state["shuffle"], (bool, np.bool_)) or state["shuffle"] != shuffle:
         raise _bad_state(where, "shuffle", f"must be {shuffle}", state["shuffle"])
-    order = _state_perm(state, "order", len(rows), where)
+    order = state_permutation(state, "order", len(rows), where)
     if not shuffle and not np.array_equal(order, np.arange(len(rows))):
         raise _bad_state(where, "order", "must be the list order without shuffle", order)
-    slot = _state_int(state, "slot", len(rows), where)
+    slot = state_int(state, "slot", len(rows), where)
     current = int(rows[order[slot]])
-    perm = _state_perm(state, "perm", current if shuffle else 0, where)
-    return {"epoch": _state_int(state, "epoch", 1 << 62, where), "order": order,
-            "slot": slot, "pos": _state_int(state, "pos", current, where),
-            "perm": perm if shuffle else None, "rng": _state_rng(state["rng"], where)}
+    perm = state_permutation(state, "perm", current if shuffle else 0, where)
+    return {"epoch": state_int(state, "epoch", 1 << 62, where), "order": order,
+            "slot": slot, "pos": state_int(state, "pos", current, where),
+            "perm": perm if shuffle else None, "rng": rng_from_file(state["rng"], where)}

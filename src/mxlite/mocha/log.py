@@ -2,8 +2,10 @@
 
 Seed 004 shows Mocha's 2014 output through Julia's Logging.jl: the date as
 ``dd-Mon HH:MM:SS``, the level and the logger ``root``. The dialect logs to
-the ``mxlite.mocha`` logger; when the application has configured no
-handler for it, one printing Mocha's format to standard error is added.
+the ``mxlite.mocha`` logger at level INFO (unless the application set
+another); when the application has configured no handler, one printing
+Mocha's format to standard error is added, else the records go to the
+application's handlers.
 """
 
 from __future__ import annotations
@@ -31,12 +33,15 @@ class _Stderr(logging.StreamHandler):
 
 
 def _ensure_handler() -> None:
+    if logger.level == logging.NOTSET:
+        # Mocha printed its INFO lines; a root logger left at WARNING (e.g.
+        # logging.basicConfig()) must not swallow them.
+        logger.setLevel(logging.INFO)
     if logger.handlers or logging.getLogger().handlers:
         return
     handler = _Stderr()
     handler.setFormatter(logging.Formatter(_FORMAT, _DATE))
     logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
 
 
 def info(message: str) -> None:

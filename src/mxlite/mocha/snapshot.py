@@ -68,33 +68,10 @@ def save_snapshot(run: Any, path: str | os.PathLike) -> None:
         "learning_rate": float(run.learning_rate or 0.0),
         "momentum": float(run.momentum or 0.0), "opt": opt,
         "key": np.asarray(state.key),
-        "data": {x.name: _to_file(net.states[x.name].runtime.state()) for x in run.data},
+        "data": {x.name: net.states[x.name].runtime.state() for x in run.data},
         "policy": policy() if policy is not None else {}}
     write_tree(path, {"params_all": _params_tree(net), "solver_state": solver_state},
                attrs={"format": _FORMAT, "version": 1})
-
-
-_BIG_INT = "int:"
-_INT64 = range(-2**63, 2**63)
-
-
-def _to_file(value: Any) -> Any:
-    """A data layer's state with each int that does not fit int64 (NumPy's
-    generator words) written as the string ``"int:0x..."``, which HDF5 holds."""
-    if isinstance(value, dict):
-        return {k: _to_file(v) for k, v in value.items()}
-    if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
-        return f"{_BIG_INT}{value:#x}"
-    return value
-
-
-def _from_file(value: Any) -> Any:
-    """The inverse of :func:`_to_file`."""
-    if isinstance(value, dict):
-        return {k: _from_file(v) for k, v in value.items()}
-    if isinstance(value, str) and value.startswith(_BIG_INT):
-        return int(value[len(_BIG_INT):], 16)
-    return value
 
 
 def _fail(path: Any, what: str) -> FormatError:
@@ -176,7 +153,7 @@ def resume(run: Any, load_from: str | os.PathLike) -> bool:
         if saved is None:
             raise _fail(path, f"no solver_state/data/{layer.name} (the data layer's "
                         "position).")
-        run.net.states[layer.name].runtime.restore(_from_file(saved))
+        run.net.states[layer.name].runtime.restore(saved)
     policy = getattr(run.solver.rule.lr_policy, "load_state_dict", None)
     if policy is not None:
         policy(state.get("policy", {}))

@@ -14,8 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from ...base import ParamError, ShapeError
-from ...io.hdf5_stream import HDF5Stream
+from ...base import FormatError, ParamError, ShapeError
+from ...io.hdf5_stream import (
+    HDF5Stream,
+    rng_from_file,
+    rng_to_file,
+    state_int,
+    state_permutation,
+)
 from .. import _seed
 from .base import Layer, blob_names
 
@@ -144,10 +150,20 @@ class MemoryStream:
         return -(-left // self.batch_size)
 
     def state(self) -> dict:
+        """The position and shuffle state, as values an HDF5 file holds."""
         return {"epoch": self.epoch, "position": self.position,
-                "order": self._order.copy(), "rng": self._rng.bit_generator.state}
+                "order": self._order.copy(), "rng": rng_to_file(self._rng.bit_generator.state)}
 
     def restore(self, state: dict) -> None:
-        self.epoch, self.position = int(state["epoch"]), int(state["position"])
-        self._order = np.asarray(state["order"])
-        self._rng.bit_generator.state = state["rng"]
+        """Continue from :meth:`state` (checked: FormatError on a bad one)."""
+        where = self.layer.where
+        try:
+            epoch = state_int(state, "epoch", 2**62, where)
+            position = state_int(state, "position", self.n_samples, where)
+            order = state_permutation(state, "order", self.n_samples, where)
+            rng = rng_from_file(state["rng"], where)
+        except (KeyError, TypeError) as err:
+            raise FormatError(f"{where}: the saved data position is incomplete ({err}).") \
+                from err
+        self.epoch, self.position, self._order = epoch, position, order
+        self._rng.bit_generator.state = rng

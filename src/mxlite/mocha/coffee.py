@@ -159,8 +159,8 @@ class CoffeeLounge:
         epoch_changed = run.epoch != self._epoch
         self._epoch = run.epoch
         for coffee, n_iter, n_epoch in self.breaks:
-            due = (n_iter and run.iter % n_iter == 0) or (
-                n_epoch and epoch_changed and run.epoch % n_epoch == 0)
+            due = run.iter % n_iter == 0 if n_iter else (
+                epoch_changed and run.epoch % n_epoch == 0)
             if due and not (resumed and isinstance(coffee, Snapshot)):
                 coffee.enjoy(run, self)
         if self.path is not None and run.iter % self.every_n_iter == 0:
@@ -205,7 +205,8 @@ def setup_coffee_lounge(solver: Any, save_into: str | os.PathLike = "",
 
 def add_coffee_break(solver: Any, coffee: Any, every_n_iter: int | None = None,
                      every_n_epoch: int | None = None) -> None:
-    """Run ``coffee`` every ``every_n_iter`` iterations or ``every_n_epoch`` epochs."""
+    """Run ``coffee`` every ``every_n_iter`` iterations, or (when that is not
+    given, as in Mocha) every ``every_n_epoch`` epochs of the training data."""
     if not isinstance(coffee, Coffee):
         raise ParamError(f"add_coffee_break: {coffee!r:.80} is not a coffee break "
                          "(TrainingSummary(), Snapshot(dir), ValidationPerformance(net)).")

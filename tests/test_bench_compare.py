@@ -181,7 +181,7 @@ def test_mxlite_chainer_runs_the_chainer_script_as_mxlite_runs():
     c, chainer = BY_NAME["mxlite-chainer"], BY_NAME["chainer"]
     assert c.script == chainer.script == PEERS_DIR / "chainer_mnist.py"
     assert (c.imports, c.default, c.gpu) == ("mxlite.chainer", True, False)
-    assert all(applies(c, m) for m in ("mlp", "lenet"))
+    assert all(applies(c, m, w) for m, w in (("mlp", "chainer50"), ("lenet", "lenet002")))
     overrides = {"chainer": "/venvs/chainer/bin/python"}
     assert python_for(c, overrides) == sys.executable
     assert python_for(chainer, overrides) == "/venvs/chainer/bin/python"
@@ -211,6 +211,48 @@ def test_mxlite_chainer_is_a_default_cpu_contender():
     args = p.parse_args(["--device", "gpu", "--contenders", "mxlite-chainer"])
     with pytest.raises(SystemExit):  # CPU only, as real Chainer
         compare_main._check(p, args)
+
+
+def test_mxlite_mocha_runs_seed_004s_workload_only_as_mxlite_runs():
+    c = BY_NAME["mxlite-mocha"]
+    assert c.script == PEERS_DIR / "mocha_mnist.py" and c.script.exists()
+    assert (c.imports, c.default, c.gpu, c.variant) == ("mxlite.mocha", True, False,
+                                                        "default")
+    assert applies(c, "lenet", "mocha_lenet")
+    assert not any(applies(c, m, w) for m, w in (("lenet", "lenet002"), ("mlp", "mlp002"),
+                                                 ("mlp", "chainer50")))
+    assert all(applies(BY_NAME["mxlite"], m, w) for m, w in (("lenet", "mocha_lenet"),
+                                                             ("mlp", "mlp002")))
+    assert python_for(c, {"chainer": "/venvs/chainer/bin/python"}) == sys.executable
+    caches = {name: f"/tmp/caches/{name}" for name in cache_names()}
+    env = run_env({"PYTHONPATH": "/elsewhere"}, c, 2, caches)
+    assert env["PYTHONPATH"] == str(REPO / "src")
+    assert env["MXLITE_COMPILATION_CACHE"] == "/tmp/caches/mxlite-mocha"
+    p = compare_main._parser()
+    args = p.parse_args(["--workload", "mocha_lenet"])
+    compare_main._check(p, args)
+    assert "mxlite-mocha" in args.names
+    with pytest.raises(SystemExit):  # CPU only
+        compare_main._check(p, p.parse_args(["--device", "gpu", "--contenders",
+                                             "mxlite-mocha"]))
+
+
+def test_run_all_skips_contenders_on_workloads_they_do_not_run(monkeypatch):
+    p = compare_main._parser()
+    args = p.parse_args(["--workload", "mlp002,mocha_lenet", "--repeat", "1",
+                         "--contenders", "mxlite,mxlite-mocha,torch-channels_last"])
+    compare_main._check(p, args)
+    ran = []
+    monkeypatch.setattr(runner, "probe", lambda *a: None)
+    monkeypatch.setattr(runner, "run_once", lambda cmd, env: ran.append(
+        (cmd[cmd.index("--workload") + 1], cmd[1])) or {"status": "failed",
+                                                         "reason": "not run"})
+    monkeypatch.setattr(compare_main, "_progress", lambda *a: None)
+    runs = compare_main._run_all(args, [], dict.fromkeys(cache_names(), "/tmp/x"))
+    assert [(r["workload"], r["contender"]) for r in runs] == [
+        ("mlp002", "mxlite"), ("mocha_lenet", "mxlite"), ("mocha_lenet", "mxlite-mocha"),
+        ("mocha_lenet", "torch-channels_last")]
+    assert ("mocha_lenet", str(PEERS_DIR / "mocha_mnist.py")) in ran
 
 
 def _imports(nodes) -> list[tuple[str, str]]:

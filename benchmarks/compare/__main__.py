@@ -120,7 +120,7 @@ def _run_all(args: argparse.Namespace, pin: list[str],
     for repeat in range(1, args.repeat + 1):
         for workload in args.workloads:
             model = _common.WORKLOADS[workload]["model"]
-            for c in (c for c in contenders if applies(c, model)):
+            for c in (c for c in contenders if applies(c, model, workload)):
                 run = {"repeat": repeat, "workload": workload, "contender": c.name}
                 if missing[c.name]:
                     run.update(status="missing", reason=missing[c.name], result=None)

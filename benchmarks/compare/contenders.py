@@ -23,6 +23,7 @@ class Contender:
     imports: str  # what the interpreter must import for the run to make sense
     gpu: bool = False  # takes part with --device gpu
     lenet_only: bool = False
+    workloads: tuple[str, ...] = ()  # the only workloads it runs (empty: every one)
     default: bool = True  # runs when --contenders is not given
     # Whose script it runs, where not the peer's own: "chainer" for
     # mxlite-chainer, which is benchmarks/peers/chainer_mnist.py run on mxlite.
@@ -47,6 +48,11 @@ CONTENDERS: tuple[Contender, ...] = (
     # runs as mxlite does, on this interpreter with src/ on PYTHONPATH.
     Contender("mxlite-chainer", "mxlite", "mxlite", "mxlite.chainer",
               script_of="chainer"),
+    # Seed 004's own loop on mxlite.mocha (benchmarks/peers/mocha_mnist.py):
+    # Net, SGD and solve with the TrainingSummary coffee break every 100
+    # iterations; Mocha's workload only, as mxlite does.
+    Contender("mxlite-mocha", "mxlite", "default", "mxlite.mocha", script_of="mocha",
+              workloads=("mocha_lenet",)),
     # mxlite at another checkout (MXLITE_BENCH_BASE_SRC=<checkout>/src): the
     # before/after of a refactor, side by side in one run.
     Contender("mxlite-base", "mxlite", "default", "mxlite", gpu=True, default=False),
@@ -54,8 +60,10 @@ CONTENDERS: tuple[Contender, ...] = (
 BY_NAME = {c.name: c for c in CONTENDERS}
 
 
-def applies(contender: Contender, model: str) -> bool:
-    """Whether ``contender`` runs a workload whose model is ``model``."""
+def applies(contender: Contender, model: str, workload: str) -> bool:
+    """Whether ``contender`` runs ``workload``, whose model is ``model``."""
+    if contender.workloads and workload not in contender.workloads:
+        return False
     return model == "lenet" or not contender.lenet_only
 
 
@@ -85,7 +93,7 @@ def run_env(base: dict[str, str], contender: Contender, threads: int,
 
     Every contender gets the thread variables set to the pinned CPU count and
     no inherited PYTHONPATH (a peer must not see mxlite). Each mxlite
-    contender (mxlite, mxlite-chainer, mxlite-base) gets ``PYTHONPATH=<repo>/src``
+    contender (mxlite, mxlite-chainer, mxlite-mocha, mxlite-base) gets ``PYTHONPATH=<repo>/src``
     (mxlite-base: its own checkout's) and a compilation cache directory of its
     own; PyTorch gets fresh Inductor/Triton cache directories, so that
     ``torch.compile`` also starts cold in repeat 1 instead of reusing an earlier

@@ -6,8 +6,9 @@ the benchmark; it is the seed 002 code with ``import mxlite as mx``. Seed
 001's MLP runs through the same Module (``mxlite.jl``'s FeedForward is a thin
 holder over it), written here in MXNet Python's API.
 The Chainer and Mocha workloads use the same MXNet-style API with their
-models, optimizers and schedules (mxlite's Chainer and Mocha dialects are
-not built yet).
+models, optimizers and schedules (the dialects' own loops are the
+mxlite-chainer and mxlite-mocha contenders: chainer_mnist.py --variant
+mxlite and mocha_mnist.py).
 """
 
 from __future__ import annotations

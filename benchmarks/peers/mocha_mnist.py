@@ -36,6 +36,7 @@ import mxlite
 from mxlite.mocha import (
     SGD,
     AccuracyLayer,
+    Coffee,
     ConvolutionLayer,
     CPUBackend,
     HDF5DataLayer,
@@ -60,7 +61,6 @@ from mxlite.mocha import (
     solve,
     srand,
 )
-from mxlite.mocha.coffee import Coffee
 from mxlite.mocha.functions import statistics
 
 SUMMARY_EVERY = 100

@@ -30,7 +30,7 @@ from mxlite.mocha import (
 from mxlite.mocha import coffee as coffee_module
 from mxlite.mocha import log as mocha_log
 from mxlite.mocha.coffee import Coffee
-from mxlite.mocha.solve import MAX_STRETCH
+from mxlite.mocha.solving import MAX_STRETCH
 
 from . import _nets
 

@@ -22,7 +22,7 @@ from mxlite.mocha import (
     make_solver_parameters,
     solve,
 )
-from mxlite.mocha.solve import MAX_STRETCH
+from mxlite.mocha.solving import MAX_STRETCH
 
 from . import _nets
 

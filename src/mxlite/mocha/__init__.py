@@ -17,6 +17,7 @@ from ..optimizer.mocha_policy import LRPolicy, MomPolicy
 from ._seed import srand
 from .backend import CPUBackend, GPUBackend, init, shutdown
 from .coffee import (
+    Coffee,
     Snapshot,
     TrainingSummary,
     ValidationPerformance,
@@ -59,7 +60,6 @@ from .layers import (
 from .net import Net
 from .neurons import Neurons
 from .snapshot import load_snapshot
-from .solve import SolverState, solve
 from .solvers import (
     SGD,
     Adadelta,
@@ -70,6 +70,7 @@ from .solvers import (
     Solver,
     make_solver_parameters,
 )
+from .solving import SolverState, solve
 from .statistics import load_statistics, low_pass, plot_learning_curve
 from .topology import TopologyError
 
@@ -90,7 +91,7 @@ __all__ = [
     "SGD", "Adadelta", "Adagrad", "Adam", "Nesterov", "RMSProp", "LRPolicy", "MomPolicy",
     "Solver", "SolverState", "make_solver_parameters", "solve",
     # coffee breaks, snapshots, statistics
-    "Snapshot", "TrainingSummary", "ValidationPerformance", "add_coffee_break",
+    "Coffee", "Snapshot", "TrainingSummary", "ValidationPerformance", "add_coffee_break",
     "setup_coffee_lounge", "load_snapshot", "load_statistics", "low_pass",
     "plot_learning_curve",
 ]

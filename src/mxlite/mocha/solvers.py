@@ -4,7 +4,7 @@ A method (``SGD()``, ``Nesterov()``, ``Adam()``, ``Adagrad()``,
 ``Adadelta()``, ``RMSProp()``) names one of the shared rules in
 :mod:`mxlite.optimizer.mocha`; ``make_solver_parameters`` merges Mocha's
 defaults for it with the caller's keywords, and ``Solver(method, params)``
-builds the rule. Training is :func:`~mxlite.mocha.solve.solve`.
+builds the rule. Training is :func:`~mxlite.mocha.solving.solve`.
 """
 
 from __future__ import annotations

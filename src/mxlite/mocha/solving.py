@@ -66,6 +66,7 @@ class SolverState:
         self.capacity = max(1, min(MAX_STRETCH, _STRETCH_BYTES // max(
             1, row_bytes * self.batch_size)))
         self._obj: float | None = None
+        self._staged: tuple | None = None
 
     def _setup_rule(self) -> None:
         rule = self.solver.rule
@@ -82,15 +83,24 @@ class SolverState:
     def obj_val(self) -> float:
         """The loss of the next minibatch with the current weights (Mocha's)."""
         if self._obj is None:
-            inputs = {}
-            for layer in self.data:
-                inputs.update(self.net.states[layer.name].runtime.peek(1))
-            inputs = {k: np.asarray(v, np.float32) for k, v in inputs.items()}
-            check_labels(self.net, inputs)
+            inputs = self._next_batch()
             exe = self.net.executor("loss")
             outs = exe.forward(is_train=False, **{n: inputs[n] for n in self.inputs})
             self._obj = float(sum(o.asnumpy().sum() for o in outs))
         return self._obj
+
+    def _next_batch(self) -> dict:
+        """The next minibatch: the first of the staged stretch, if one is."""
+        staged = self._staged
+        if staged is not None and staged[0] == self.iter:
+            ctx = self.net.backend.context
+            return {n: NDArray(a, ctx)[:self.batch_size] for n, a in staged[2].items()}
+        inputs = {}
+        for layer in self.data:
+            inputs.update(self.net.states[layer.name].runtime.peek(1))
+        inputs = {k: np.asarray(v, np.float32) for k, v in inputs.items()}
+        check_labels(self.net, inputs)
+        return inputs
 
     @property
     def learning_rate(self) -> float | None:
@@ -109,19 +119,42 @@ class SolverState:
         return self.net.states[self.data[0].name].runtime.batches_until_epoch_end()
 
     # -- training ------------------------------------------------------------------------
-    def train(self, count: int) -> None:
-        """Run ``count`` (<= capacity) iterations as one compiled call."""
+    def _batches(self, count: int, *, advance: bool) -> dict:
+        """The next ``count`` batches of every data layer, checked and placed
+        on the device, padded to the compiled capacity."""
         chunk: dict[str, np.ndarray] = {}
         for layer in self.data:
-            chunk.update(self.net.states[layer.name].runtime.take(count))
+            stream = self.net.states[layer.name].runtime
+            chunk.update(stream.take(count) if advance else stream.peek(count))
         chunk = {n: np.asarray(chunk[n], np.float32) for n in self.inputs}
         check_labels(self.net, chunk)
-        rows = self.capacity * self.batch_size
+        rows, ctx = self.capacity * self.batch_size, self.net.backend.context
         sources = {}
         for name, values in chunk.items():
-            full = np.zeros((rows, *values.shape[1:]), np.float32)
-            full[:len(values)] = values
-            sources[name] = full
+            if len(values) < rows:
+                full = np.zeros((rows, *values.shape[1:]), np.float32)
+                full[:len(values)] = values
+                values = full
+            sources[name] = NDArray(values, ctx)._data
+        return sources
+
+    def stage(self, count: int) -> None:
+        """Read and place the next stretch's batches now, while the device is
+        still busy with this one (the data layers do not move until
+        :meth:`train`; a snapshot taken in between saves the right position)."""
+        if count > 0:
+            self._staged = (self.iter, count, self._batches(count, advance=False))
+
+    def train(self, count: int) -> None:
+        """Run ``count`` (<= capacity) iterations as one compiled call."""
+        staged, self._staged = self._staged, None
+        if staged is not None and staged[:2] == (self.iter, count):
+            sources = staged[2]
+            for layer in self.data:  # move past what was staged (read already)
+                self.net.states[layer.name].runtime.take(count)
+        else:
+            sources = self._batches(count, advance=True)
+        rows = self.capacity * self.batch_size
         idx = np.arange(rows, dtype=np.int32).reshape(self.capacity, self.batch_size)
         stretch = Stretch(idx, np.zeros(self.capacity, np.int32), 0, count)
         state = self.state._replace(params=self._current())
@@ -148,7 +181,7 @@ class SolverState:
         self.state = TrainState.create(
             self._current(), {}, {"slots": new}, step=iteration,
             key=NDArray(key, ctx)._data, label_checks=0)
-        self.iter, self._obj = iteration, None
+        self.iter, self._obj, self._staged = iteration, None, None
 
 
 def solve(solver: Any, net: Net) -> SolverState:
@@ -161,6 +194,7 @@ def solve(solver: Any, net: Net) -> SolverState:
     lounge.check(run, resumed=resumed)
     while run.iter < solver.max_iter:
         run.train(lounge.stretch(run))
+        run.stage(lounge.stretch(run))
         lounge.check(run)
     lounge.close(run)
     return run

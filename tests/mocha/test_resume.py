@@ -312,6 +312,7 @@ def _prepare(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_sigkill_mid_snapshot_write_then_resume(tmp_path):
     work = _prepare(tmp_path)
     # the 4th write is snapshot-000006's (stats 0, snap 0, snap 3, then snap 6...)

@@ -65,6 +65,7 @@ def _digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow  # ~25 s: the fast suite keeps the Mocha unit tests
 def test_short_run_logs_snapshots_predicts_plots_and_resumes(tutorial, mnist_hdf5,
                                                              tmp_path, caplog, capsys):
     schedule = ["--max-iter", "300", "--snapshot-every", "100", "--validate-every", "100",
@@ -117,19 +118,12 @@ def test_max_iter_must_be_a_multiple_of_the_snapshot_interval(tutorial, tmp_path
 
 
 @pytest.mark.slow
-def test_2000_iterations_reach_95_percent(tutorial, mnist_hdf5, tmp_path, caplog):
-    result, log = _run(tutorial, caplog, tmp_path, mnist_hdf5, "--max-iter", "2000",
-                       "--snapshot-every", "1000")
-    assert [i for i, _ in _train_lines(log)] == list(range(0, 2001, 100))
-    assert len(_validations(log)) == 3
-    assert result["accuracy"] >= 0.95
-
-
-@pytest.mark.slow
-def test_the_tutorials_10000_iterations_reach_985_percent(tutorial, mnist_hdf5, tmp_path,
-                                                          caplog):
+def test_10000_iterations_reach_95_percent_at_2000_and_985_at_the_end(
+        tutorial, mnist_hdf5, tmp_path, caplog):
     result, log = _run(tutorial, caplog, tmp_path, mnist_hdf5)
-    assert len(_validations(log)) == 11
+    accuracies = _validations(log)  # at 0, 1000, ..., 10000 iterations
+    assert len(accuracies) == 11
+    assert accuracies[2] >= 95.0  # after 2,000 iterations (the seed's log: 96.05%)
     assert sorted(p.name for p in (tmp_path / "snapshots").glob("snapshot-*")) == [
         "snapshot-000000.jld", "snapshot-005000.jld", "snapshot-010000.jld"]
     assert result["accuracy"] >= 0.985

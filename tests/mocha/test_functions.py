@@ -178,6 +178,19 @@ def test_labels_must_be_integers_in_range(bad):
     assert "[0, 3)" in msg and f"{bad:g}" in msg
 
 
+def test_labels_through_a_split_layer_are_checked_too():
+    scores = np.zeros((4, 3), np.float32)
+    labels = np.array([0, 1, 5, 2], np.float32)
+    layers = [MemoryDataLayer(name="data", tops=["pred", "label"], batch_size=4,
+                              data=[scores, labels]),
+              SplitLayer(name="split", bottoms=["label"], tops=["l1", "l2"]),
+              SoftmaxLossLayer(name="loss", bottoms=["pred", "l1"]),
+              AccuracyLayer(name="acc", bottoms=["pred", "l2"])]
+    net = Net("split-labels", CPUBackend(), layers)
+    with pytest.raises(ParamError, match=r"SoftmaxLossLayer 'loss': blob 'label'.*\[0, 3\)"):
+        forward(net)
+
+
 # -- MemoryDataLayer ---------------------------------------------------------------------
 def _memory_net(x):
     layers = [MemoryDataLayer(name="data", tops=["data"], batch_size=2, data=[x]),

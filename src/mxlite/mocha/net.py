@@ -50,6 +50,7 @@ class Net:
         self._inputs: dict[str, tuple] = {}
         self._params: dict[str, ParamBlob] = {}
         self._heads: dict[str, list[sym.Symbol]] = {}
+        self._producer: dict[str, Layer] = {}
         for layer in self.layers:
             self._add(layer)
         self._executors: dict[str, Any] = {}
@@ -78,6 +79,8 @@ class Net:
             self._heads.setdefault("loss" if layer.is_loss else "stat", []).append(outs[0])
             state.runtime = [0.0, 0]
             return
+        for top in layer.tops:
+            self._producer.setdefault(top, layer)
         for top, out, shape in zip(layer.tops, outs, out_shapes):
             self._blobs[top], self.blob_shapes[top] = out, tuple(shape)
 
@@ -126,12 +129,18 @@ class Net:
         return [n for n in symbol.list_arguments() if n in self._inputs]
 
     def label_checks(self) -> list[tuple[str, int, str]]:
-        """(label blob, classes, layer) for each loss or accuracy reading a data blob."""
+        """(data blob, classes, layer) for each loss or accuracy layer whose
+        labels come from a data layer, directly or through split layers."""
         out = []
         for layer in self.layers:
-            if getattr(layer, "is_loss", None) is not None and layer.bottoms[1] in self._inputs:
-                classes = self.blob_shapes[layer.bottoms[0]][1]
-                out.append((layer.bottoms[1], classes, layer.where))
+            if getattr(layer, "is_loss", None) is None:
+                continue
+            source = layer.bottoms[1]
+            while source not in self._inputs and getattr(
+                    self._producer.get(source), "kind", "") == "SplitLayer":
+                source = self._producer[source].bottoms[0]
+            if source in self._inputs:
+                out.append((source, self.blob_shapes[layer.bottoms[0]][1], layer.where))
         return out
 
     def executor(self, kind: str) -> Any:

@@ -114,8 +114,7 @@ def _decay_on_validation(run: Any, lounge: CoffeeLounge) -> None:
         decayed = policy.state_dict()
         info(f"Validation got worse ({policy.key} = {value:.6f}); learning rate "
              f"decayed to {decayed['curr_lr']:.6g}")
-        source = run.solver.load_from
-        if source and Path(source).exists() and load_snapshot(run.net, source):
+        if load_snapshot(run.net, run.solver.load_from):
             run.reset_objective()
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import FormatError, ParamError
+from ..base import FormatError
 from ..datasets.hdf5 import read_tree, write_tree
 from ..ndarray import NDArray
 from .net import Net
@@ -100,18 +100,26 @@ def _load_params(net: Net, tree: dict, path: Any) -> None:
             blob.data._data = NDArray(value.astype(np.float32), blob.data.context)._data
 
 
+def _snapshot_file(source: str | os.PathLike) -> Path | None:
+    """The snapshot ``source`` names: a file, or the latest in a folder. None
+    for ``""``, a folder holding none, or a folder not made yet (a first run)."""
+    if not source:
+        return None
+    path = Path(source)
+    if path.is_dir():
+        return latest_snapshot(path)
+    if not path.exists() and path.suffix not in (".jld", ".h5", ".hdf5"):
+        return None
+    return path
+
+
 def load_snapshot(net: Net, path: str | os.PathLike) -> Path | None:
     """Load parameters into ``net`` from a snapshot file, or from the latest
     one in a folder; ``""`` does nothing. The file used, or None."""
-    if not path:
-        return None
-    path = Path(path)
-    if path.is_dir():
-        path = latest_snapshot(path)
-        if path is None:
-            return None
-    _load_params(net, read_tree(path, where="load_snapshot"), path)
-    return path
+    found = _snapshot_file(path)
+    if found is not None:
+        _load_params(net, read_tree(found, where="load_snapshot"), found)
+    return found
 
 
 def _checked_opt(run: Any, tree: dict, path: Any) -> dict:
@@ -129,16 +137,9 @@ def resume(run: Any, load_from: str | os.PathLike) -> bool:
     """Continue ``run`` from ``load_from`` (a snapshot or a folder of them).
 
     Returns whether a snapshot was loaded."""
-    if not load_from:
-        return False
-    where = Path(load_from)
-    if not where.exists() and where.suffix not in (".jld", ".h5", ".hdf5"):
-        return False  # a snapshot folder not made yet: the first run
-    path = latest_snapshot(where) if where.is_dir() else where
+    path = _snapshot_file(load_from)
     if path is None:
         return False
-    if not path.exists():
-        raise ParamError(f"solve: load_from {os.fspath(path)!r} does not exist.")
     tree = read_tree(path, where="solve(load_from)")
     _load_params(run.net, tree, path)
     state = tree.get("solver_state")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ..base import ParamError, did_you_mean
 from ..optimizer.mocha import (
@@ -29,11 +29,16 @@ __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "Nesterov", "RMSProp", "Solver"
 _LOOP = ("max_iter", "load_from")
 
 
-@dataclass(frozen=True)
 class SolverMethod:
-    """A Mocha solver method: the rule class behind it."""
+    """A Mocha solver method (``SGD()``...): names the shared rule behind it."""
 
-    rule: Any = None
+    rule: ClassVar[type]
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -42,43 +47,37 @@ class SolverMethod:
 class SGD(SolverMethod):
     """Stochastic gradient descent with momentum (``MomPolicy``)."""
 
-    def __init__(self) -> None:
-        super().__init__(MochaSGD)
+    rule = MochaSGD
 
 
 class Nesterov(SolverMethod):
     """Nesterov's accelerated gradient."""
 
-    def __init__(self) -> None:
-        super().__init__(MochaNesterov)
+    rule = MochaNesterov
 
 
 class Adam(SolverMethod):
     """Mocha's Adam."""
 
-    def __init__(self) -> None:
-        super().__init__(MochaAdam)
+    rule = MochaAdam
 
 
 class Adagrad(SolverMethod):
     """Mocha's Adagrad."""
 
-    def __init__(self) -> None:
-        super().__init__(MochaAdagrad)
+    rule = MochaAdagrad
 
 
 class Adadelta(SolverMethod):
     """Mocha's Adadelta."""
 
-    def __init__(self) -> None:
-        super().__init__(MochaAdadelta)
+    rule = MochaAdadelta
 
 
 class RMSProp(SolverMethod):
     """RMSProp."""
 
-    def __init__(self) -> None:
-        super().__init__(MochaRMSProp)
+    rule = MochaRMSProp
 
 
 class SolverParameters(dict):

@@ -67,6 +67,10 @@ class SolverState:
             1, row_bytes * self.batch_size)))
         self._obj: float | None = None
         self._staged: tuple | None = None
+        # Batch i of a stretch is rows i*batch .. (i+1)*batch of its sources.
+        rows = self.capacity * self.batch_size
+        self._idx = np.arange(rows, dtype=np.int32).reshape(self.capacity, self.batch_size)
+        self._pads = np.zeros(self.capacity, np.int32)
 
     def _setup_rule(self) -> None:
         rule = self.solver.rule
@@ -154,9 +158,7 @@ class SolverState:
                 self.net.states[layer.name].runtime.take(count)
         else:
             sources = self._batches(count, advance=True)
-        rows = self.capacity * self.batch_size
-        idx = np.arange(rows, dtype=np.int32).reshape(self.capacity, self.batch_size)
-        stretch = Stretch(idx, np.zeros(self.capacity, np.int32), 0, count)
+        stretch = Stretch(self._idx, self._pads, 0, count)
         state = self.state._replace(params=self._current())
         self.state = self.step.steps(state, sources, {}, stretch)
         self.write_back()

@@ -262,7 +262,7 @@ class SoftmaxLayer(_Elementwise):
                  dim: int = 1) -> None:
         super().__init__(name=name)
         self.dim = dim
-        self._blobs(bottoms, blob_names(f"{self.kind} {name!r}", "tops", tops))
+        self._blobs(bottoms, blob_names(self.where, "tops", tops))
 
     def _op(self, x: sym.Symbol, node: str) -> sym.Symbol:
         return sym.softmax(x, axis=self.dim, name=node)

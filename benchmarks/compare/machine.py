@@ -21,6 +21,22 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+# The SIMD extensions XLA's CPU code generator uses, widest last.
+_VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_bf16", "amx_tile")
+
+
+def vector_extensions() -> list[str]:
+    """Which of the SIMD extensions XLA can use the CPU has (from /proc/cpuinfo)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                return [f for f in _VECTOR_FLAGS if f in flags]
+    except OSError:
+        pass
+    return []
+
+
 def gpus() -> list[str]:
     """``nvidia-smi -L``'s GPU lines; empty without nvidia-smi or a GPU."""
     if not shutil.which("nvidia-smi"):
@@ -60,7 +76,8 @@ def describe(cpus: list[int], gpu_lines: list[str]) -> dict:
     """The machine record of the JSON and the markdown header."""
     return {
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "cpu_model": cpu_model(), "cpu_count": os.cpu_count(), "pinned_cpus": cpus,
+        "cpu_model": cpu_model(), "vector_extensions": vector_extensions(),
+        "cpu_count": os.cpu_count(), "pinned_cpus": cpus,
         "gpus": gpu_lines, "loadavg": list(os.getloadavg()),
         "python": platform.python_version(), "platform": platform.platform(),
         "revision": revision(),

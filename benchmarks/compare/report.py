@@ -71,7 +71,9 @@ def render(doc: dict) -> str:
                 f"{k} {v}" for k, v in a["versions"].items())
     pin = f"`taskset -c {s['cpus']}`" if s["pinned"] else "no taskset: unpinned"
     loads = " ".join(f"{v:.2f}" for v in m["loadavg"])
-    machine = (f"Machine: {m['cpu_model']}, os.cpu_count() {m['cpu_count']}; GPU: "
+    simd = ", ".join(m.get("vector_extensions", [])) or "not recorded"
+    machine = (f"Machine: {m['cpu_model']} (SIMD: {simd}), os.cpu_count() "
+               f"{m['cpu_count']}; GPU: "
                f"{'; '.join(m['gpus']) or 'none'}; load average at start {loads}; "
                f"orchestrator Python {m['python']}; mxlite at commit "
                f"{m.get('revision', 'unknown')}.")

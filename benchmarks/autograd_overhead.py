@@ -1,4 +1,4 @@
-"""Recorded autograd step vs the executor's compiled step on the seed MLP.
+"""Recorded autograd step vs the executor's compiled step on the MXNet tutorial's MLP.
 
 Run: PYTHONPATH=src python -m benchmarks.autograd_overhead [--batch 100] [--steps 300]
 Prints milliseconds per step for: the executor (forward+backward, one compiled

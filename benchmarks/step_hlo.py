@@ -1,4 +1,4 @@
-"""Print the compiled training loop of a seed model as normalized HLO op counts.
+"""Print the compiled training loop of an MNIST model as normalized HLO op counts.
 
 Run it with two checkouts' ``src`` on PYTHONPATH and diff the outputs, to
 check that a refactor leaves the compiled step the same (or smaller)::
@@ -7,9 +7,9 @@ check that a refactor leaves the compiled step the same (or smaller)::
     PYTHONPATH=../base/src python benchmarks/step_hlo.py mlp > old.txt
     diff old.txt new.txt
 
-It trains one short epoch of the seed model (seed 002's settings: SGD lr 0.1,
-batch 100, Speedometer every 100 batches) on random data and prints, for the
-multi-batch loop program, the count of each HLO opcode in XLA's optimized
+It trains one short epoch of the MLP or LeNet with MXNet's MNIST tutorial's
+settings (SGD lr 0.1, batch 100, Speedometer every 100 batches) on random
+data and prints, for the multi-batch loop program, the count of each HLO opcode in XLA's optimized
 module and the total, then the parameters' shapes.
 """
 

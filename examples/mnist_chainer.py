@@ -1,4 +1,4 @@
-"""Seed 003: Chainer's MNIST MLP with a hand-written training loop
+"""Chainer's MNIST tutorial: its MLP with a hand-written training loop
 (corochann's ``train_mnist_1_minimum.py``), with only the imports changed.
 
 Run: ``python examples/mnist_chainer.py --epoch 20`` (add ``--gpu 0`` on a

@@ -1,4 +1,4 @@
-"""Seed 003's MNIST MLP with Chainer's Trainer (the tutorial's
+"""Chainer's MNIST tutorial: its MLP with Chainer's Trainer (the tutorial's
 ``train_mnist_4_trainer.py``), on mxlite: only the imports differ.
 
 Run: ``python examples/mnist_chainer_trainer.py --epoch 20`` (``--gpu 0`` for

@@ -1,4 +1,4 @@
-"""Seed 004: Mocha.jl's LeNet tutorial (``examples/mnist/mnist.jl``), in Python.
+"""Mocha.jl's LeNet (MNIST) tutorial (``examples/mnist/mnist.jl``), in Python.
 
 The Julia code with ``using Mocha`` replaced by ``from mxlite.mocha import *``,
 symbols written as strings (``:data`` is ``"data"``), arrays as (N, C, H, W)
@@ -19,11 +19,11 @@ import os
 import h5py
 import numpy as np
 
-from mxlite.mocha import *  # the seed's `using Mocha`
+from mxlite.mocha import *  # the tutorial's `using Mocha`
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Mocha.jl's LeNet on MNIST (seed 004)")
+    parser = argparse.ArgumentParser(description="Mocha.jl's LeNet tutorial on MNIST")
     parser.add_argument("--dir", default=".",
                         help="working directory: data/, snapshots/, learning_curve.png")
     parser.add_argument("--data", default=None,

@@ -1,4 +1,4 @@
-"""Handwritten Digit Recognition: MXNet's MNIST tutorial (seed 002), on mxlite.
+"""Handwritten Digit Recognition: MXNet's MNIST tutorial, on mxlite.
 
 The tutorial's code as it was written for MXNet 1.x, with one change:
 ``import mxlite as mx`` instead of ``import mxnet as mx``. Two command-line

@@ -1,4 +1,4 @@
-"""Digit Recognition on MNIST: the MXNet.jl tutorial (seed 001), in Python on mxlite.
+"""Digit Recognition on MNIST: MXNet.jl's MNIST tutorial, in Python on mxlite.
 
 MXNet.jl's notebook translated line by line, with ``import mxlite.jl as mx`` for
 ``using MXNet``: Julia symbols (``:fc1``) become strings, ``@mx.chain a => b => c``

@@ -1,4 +1,7 @@
-"""The layering of ARCHITECTURE.md is enforced with import-linter."""
+"""The layering of docs/architecture.md is enforced with import-linter.
+
+The contracts are in pyproject.toml; docs/contributing.md states them.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""STYLE.md's size budgets, checked: op files, modules, function bodies and
-positional parameters.
+"""The size budgets of docs/contributing.md, checked: op files, modules,
+function bodies and positional parameters.
 
 Run as a script (``python tests/test_size_budget.py``; ``.ci/run`` does) it
 prints the line count of every package, the way tinygrad's ``sz.py`` does, so

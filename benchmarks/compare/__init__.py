@@ -1,4 +1,4 @@
-"""Side-by-side MNIST training benchmark: mxlite against its peers (issue 4).
+"""Side-by-side MNIST training benchmark: mxlite against its peers.
 
 ``python -m benchmarks.compare`` runs every contender script under
 ``benchmarks/peers/`` as its own pinned process, interleaved over repeats,

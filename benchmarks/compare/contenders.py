@@ -48,9 +48,10 @@ CONTENDERS: tuple[Contender, ...] = (
     # runs as mxlite does, on this interpreter with src/ on PYTHONPATH.
     Contender("mxlite-chainer", "mxlite", "mxlite", "mxlite.chainer",
               script_of="chainer"),
-    # Seed 004's own loop on mxlite.mocha (benchmarks/peers/mocha_mnist.py):
-    # Net, SGD and solve with the TrainingSummary coffee break every 100
-    # iterations; Mocha's workload only, as mxlite does.
+    # Mocha.jl's LeNet tutorial's own loop on mxlite.mocha
+    # (benchmarks/peers/mocha_mnist.py): Net, SGD and solve with the
+    # TrainingSummary coffee break every 100 iterations; Mocha's workload
+    # only, as mxlite does.
     Contender("mxlite-mocha", "mxlite", "default", "mxlite.mocha", script_of="mocha",
               workloads=("mocha_lenet",)),
     # mxlite at another checkout (MXLITE_BENCH_BASE_SRC=<checkout>/src): the

@@ -26,7 +26,7 @@ def _describe(workload: str) -> str:
     else:
         unit = (f"one epoch of {_common.TRAIN_IMAGES:,} images in batches of "
                 f"{w['batch']} per round")
-    return f"seed {w['seed']}, {model}, {w['optimizer']} lr {w['lr']}, {unit}"
+    return f"{w['tutorial']}, {model}, {w['optimizer']} lr {w['lr']}, {unit}"
 
 
 def table(workload: str, rows: list[dict], device: str) -> str:

@@ -28,22 +28,25 @@ MNIST_DIR = (
     Path(__file__).resolve().parents[2] / "src" / "mxlite" / "datasets" / "data" / "mnist"
 )
 
-# Each workload with its seed's own settings. "unit" is what one timed round
-# is: an epoch of 60,000 images (600 batches of 100), or for seed 004 937
-# iterations of 64 (60,000 // 64; Mocha's batches run across epochs, there is
-# no padding), reported as iterations per second.
-# Seed 002's MXNet settings, shared by its two models and seed 001's MLP.
+# Each workload with the settings of the tutorial it comes from. "unit" is
+# what one timed round is: an epoch of 60,000 images (600 batches of 100), or
+# for Mocha's LeNet 937 iterations of 64 (60,000 // 64; Mocha's batches run
+# across epochs, there is no padding), reported as iterations per second.
+# The MXNet MNIST tutorial's settings, shared by its two models and by the
+# MLP of MXNet.jl's MNIST tutorial.
 _MXNET_SGD = {"batch": 100, "optimizer": "sgd", "lr": 0.1, "momentum": 0.0, "wd": 0.0,
               "scale": 255.0, "init": "uniform0.01", "unit": "epoch"}
 _MLP = {"model": "mlp", "hidden": (128, 64), "act": "relu"}
+_MXNET = "MXNet's MNIST tutorial"
 
 WORKLOADS: dict[str, dict] = {
-    "mlp002": {**_MXNET_SGD, **_MLP, "seed": "002"},
-    "lenet002": {**_MXNET_SGD, "seed": "002", "model": "lenet", "act": "tanh",
+    "mlp002": {**_MXNET_SGD, **_MLP, "tutorial": _MXNET},
+    "lenet002": {**_MXNET_SGD, "tutorial": _MXNET, "model": "lenet", "act": "tanh",
                  "fc_act": "tanh"},
-    "mlp001": {**_MXNET_SGD, **_MLP, "seed": "001", "momentum": 0.9, "wd": 1e-5},
+    "mlp001": {**_MXNET_SGD, **_MLP, "tutorial": "MXNet.jl's MNIST tutorial", "momentum": 0.9,
+               "wd": 1e-5},
     "chainer50": {
-        "seed": "003",
+        "tutorial": "Chainer's MNIST tutorial",
         "model": "mlp",
         "hidden": (50, 50),
         "act": "relu",
@@ -55,7 +58,7 @@ WORKLOADS: dict[str, dict] = {
         "unit": "epoch",
     },
     "chainer1000": {
-        "seed": "003",
+        "tutorial": "Chainer's MNIST tutorial",
         "model": "mlp",
         "hidden": (1000, 1000),
         "act": "relu",
@@ -71,7 +74,7 @@ WORKLOADS: dict[str, dict] = {
     # lr = 0.01 * (1 + 0.0001 * iter) ** -0.75 (iter from 1), biases at 2x lr
     # and no decay, weights with the L2 term 2 * 0.0005 * W added to the grad.
     "mocha_lenet": {
-        "seed": "004",
+        "tutorial": "Mocha.jl's LeNet tutorial",
         "model": "lenet",
         "act": "identity",
         "fc_act": "relu",
@@ -127,7 +130,7 @@ def _read_idx(path: Path) -> np.ndarray:
 
 def load_mnist(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(train_x, train_y, test_x, test_y): float32 N x 1 x 28 x 28 scaled as the
-    workload's seed scales them, int32 labels."""
+    workload's tutorial scales them, int32 labels."""
     scale = WORKLOADS[name]["scale"]
     out = []
     for split in ("train", "t10k"):

@@ -1,12 +1,12 @@
 """Chainer 7.8.1 contender: the workloads written as Chainer's users train them.
 
-As seed 003's ``train_mnist_1_minimum.py`` does, without Trainer/Iterator: a
-``chainer.Chain`` of ``L.Linear`` layers (``L.Convolution2D`` and
-``F.max_pooling_2d`` for LeNet) wrapped in a classifier Chain that computes
-``F.softmax_cross_entropy`` and ``F.accuracy``, an optimizer ``setup(model)``,
-and a loop over ``np.random.permutation`` minibatches calling
-``optimizer.update(model, x, t)`` and summing the batch loss and accuracy
-(printed every 100 batches).
+As Chainer's MNIST tutorial (``train_mnist_1_minimum.py``) does, without
+Trainer/Iterator: a ``chainer.Chain`` of ``L.Linear`` layers
+(``L.Convolution2D`` and ``F.max_pooling_2d`` for LeNet) wrapped in a
+classifier Chain that computes ``F.softmax_cross_entropy`` and
+``F.accuracy``, an optimizer ``setup(model)``, and a loop over
+``np.random.permutation`` minibatches calling ``optimizer.update(model, x,
+t)`` and summing the batch loss and accuracy (printed every 100 batches).
 
 Optimizers: ``optimizers.Adam()``; ``optimizers.SGD`` / ``MomentumSGD`` with
 a ``WeightDecay`` hook on every parameter (it adds rate * W to the gradient,
@@ -14,7 +14,7 @@ as MXNet's wd does); for Mocha's "inv" policy, ``MomentumSGD`` whose ``lr`` is
 set before every update, the biases' update rules at ``bias_lr_mult`` x lr and
 the ``WeightDecay`` hook on the weights' update rules only.
 
-As in the seed, the MLP's layers are ``L.Linear(None, n)`` (sized at the
+As in the tutorial, the MLP's layers are ``L.Linear(None, n)`` (sized at the
 first batch), the MLP workloads' images are flat 784-vectors (as
 ``chainer.datasets.get_mnist()`` gives them) and each batch is wrapped in
 ``chainer.Variable`` before ``optimizer.update``; the batch's loss and
@@ -119,7 +119,7 @@ class LeNet(chainer.Chain):
 
 
 class SoftmaxClassifier(chainer.Chain):
-    """The seed's loss Chain: softmax cross-entropy (mean) and accuracy of a batch."""
+    """The tutorial's loss Chain: softmax cross-entropy (mean), accuracy of a batch."""
 
     def __init__(self, predictor: chainer.Chain) -> None:
         super().__init__()

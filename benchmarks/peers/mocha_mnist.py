@@ -1,19 +1,20 @@
-"""mxlite.mocha contender: seed 004's training loop as a Mocha.jl user runs it.
+"""mxlite.mocha contender: Mocha.jl's LeNet tutorial's loop as a Mocha user runs it.
 
-``examples/mnist_mocha.py``'s net and solver (the seed's ``mnist.jl`` through
-``from mxlite.mocha import *``): ``HDF5DataLayer(batch_size=64,
+``examples/mnist_mocha.py``'s net and solver (the tutorial's ``mnist.jl``
+through ``from mxlite.mocha import *``): ``HDF5DataLayer(batch_size=64,
 shuffle=True)`` on the files ``convert_mnist`` writes (into a temporary
 folder, before round 1), LeNet's layers, ``SoftmaxLossLayer``, ``SGD()`` with
 momentum 0.9, ``LRPolicy.Inv(0.01, 0.0001, 0.75)`` and ``regu_coef=0.0005``,
-and ``solve(solver, net)``, with the seed's ``TrainingSummary()`` coffee break
-every 100 iterations on (it reads the objective to the host and logs it) and
-its statistics lounge (saved every 1000 iterations). One ``solve`` runs every
-round: a round is 937 iterations, timed by a coffee break of its own every 937
-iterations that waits for the device and stamps the clock (round 1 starts
-before the net is built, so it includes building and compiling). Not in the timed
-loop: the seed's ``Snapshot`` and ``ValidationPerformance`` breaks; the test
-accuracy is one ``forward_epoch`` of the seed's test net (sharing the trained
-parameters through the backend) after the last round.
+and ``solve(solver, net)``, with the tutorial's ``TrainingSummary()`` coffee
+break every 100 iterations on (it reads the objective to the host and logs
+it) and its statistics lounge (saved every 1000 iterations). One ``solve``
+runs every round: a round is 937 iterations, timed by a coffee break of its
+own every 937 iterations that waits for the device and stamps the clock
+(round 1 starts before the net is built, so it includes building and
+compiling). Not in the timed loop: the tutorial's ``Snapshot`` and
+``ValidationPerformance`` breaks; the test accuracy is one ``forward_epoch``
+of the tutorial's test net (sharing the trained parameters through the
+backend) after the last round.
 
 Only workload ``mocha_lenet``, CPU only, variant ``default``. Runs as mxlite
 does: this checkout's interpreter and ``src/``, a compilation cache of its own.
@@ -79,7 +80,7 @@ class RoundClock(Coffee):
 
 
 def lenet(w: dict) -> list:
-    """The seed's common_layers (conv1, pool1, conv2, pool2, ip1 + ReLU, ip2)."""
+    """The tutorial's common_layers (conv1, pool1, conv2, pool2, ip1 + ReLU, ip2)."""
     assert (w["act"], w["fc_act"]) == ("identity", "relu")
     return [
         ConvolutionLayer(name="conv1", n_filter=20, kernel=(5, 5), bottoms=["data"],

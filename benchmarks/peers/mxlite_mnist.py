@@ -1,10 +1,11 @@
-"""mxlite contender: the seeds' training code as an MXNet user writes it.
+"""mxlite contender: the tutorials' training code as an MXNet user writes it.
 
 ``Module.fit`` on an ``NDArrayIter`` (shuffled), ``Speedometer(batch, 100)``,
 and an epoch-end callback that stamps the clock: nothing here is special to
-the benchmark; it is the seed 002 code with ``import mxlite as mx``. Seed
-001's MLP runs through the same Module (``mxlite.jl``'s FeedForward is a thin
-holder over it), written here in MXNet Python's API.
+the benchmark; it is MXNet's MNIST tutorial code with ``import mxlite as
+mx``. The MLP of MXNet.jl's MNIST tutorial runs through the same Module
+(``mxlite.jl``'s FeedForward is a thin holder over it), written here in MXNet
+Python's API.
 The Chainer and Mocha workloads use the same MXNet-style API with their
 models, optimizers and schedules (the dialects' own loops are the
 mxlite-chainer and mxlite-mocha contenders: chainer_mnist.py --variant

@@ -1,6 +1,6 @@
 """Apache MXNet 1.9.1 contender: the workloads written as MXNet's users train them.
 
-As the MNIST tutorial (seed 002) and MXNet.jl's notebook (seed 001) do: an
+As MXNet's MNIST tutorial and MXNet.jl's MNIST notebook do: an
 ``mx.sym`` graph (``FullyConnected``, ``Activation``, ``Convolution``,
 ``Pooling``, ``SoftmaxOutput``), ``mx.io.NDArrayIter(shuffle=True)`` over the
 images in memory, and ``mx.mod.Module(...).fit(...)`` with its default

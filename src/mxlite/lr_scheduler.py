@@ -432,7 +432,7 @@ class InvScheduler(LRScheduler):
     """Inverse decay, Mocha's ``LRPolicy.Inv`` (and Caffe's ``inv``):
     ``base_lr * (1 + gamma * num_update) ** -power``.
 
-    MXNet has no such schedule; Mocha's LeNet (seed 004) uses
+    MXNet has no such schedule; Mocha.jl's LeNet tutorial uses
     ``Inv(0.01, 0.0001, 0.75)``. Mocha counts iterations from 1 at the first
     update, as ``num_update`` does here.
 

@@ -1,4 +1,4 @@
-"""``import mxlite.jl as mx``: MXNet.jl's API (the seed 001 tutorial's).
+"""``import mxlite.jl as mx``: MXNet.jl's API (its MNIST tutorial's).
 
 ``mx.Variable``, every registry operator as ``mx.<Op>`` (``mx.FullyConnected``,
 ``mx.SoftmaxOutput``...), ``mx.chain`` and ``>>``, ``mx.FeedForward``,

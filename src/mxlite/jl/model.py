@@ -18,7 +18,7 @@ Differences from MXNet.jl, on purpose: validation runs in inference mode
 (MXNet.jl ran it with ``is_train=true``, so Dropout was active) and may use
 any batch size; padded rows are never counted in metrics; ``predict`` returns
 one row per example (MXNet.jl: one column); v0.2's ``Finish training on``
-line is not logged (v0.1, the seed's version, had none).
+line is not logged (v0.1, the tutorial's version, had none).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Mocha.jl's API: layer nets wired by named blobs, solvers, coffee breaks.
 
-``from mxlite.mocha import *`` gives a Mocha user the names of seed 004's
-LeNet tutorial. Julia symbols become strings (``bottoms=["data"]``), arrays
+``from mxlite.mocha import *`` gives a Mocha user the names of Mocha.jl's
+LeNet (MNIST) tutorial. Julia symbols become strings (``bottoms=["data"]``), arrays
 are (N, C, H, W), pairs such as ``kernel=(5, 5)`` are (height, width) and
 indices are 0-based; everything else keeps Mocha's names and defaults. Every
 layer lowers to the shared registry operators and every solver to the

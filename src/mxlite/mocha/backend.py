@@ -3,8 +3,8 @@
 ``CPUBackend()`` and ``GPUBackend()`` pick a JAX device through
 :mod:`mxlite.context`. As in Mocha, a backend holds the **parameter
 registry**: nets built on the same backend share a layer's parameters by
-the layer's ``param_key`` (or its name), which is how seed 004's train and
-test nets share LeNet's weights. Unlike Mocha, registering a key again with
+the layer's ``param_key`` (or its name), which is how the LeNet tutorial's
+train and test nets share LeNet's weights. Unlike Mocha, registering a key again with
 the same shapes shares the existing arrays (Mocha destroyed them), and with
 other shapes is an error naming the layer and both shapes.
 """

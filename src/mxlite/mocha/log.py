@@ -1,11 +1,11 @@
 """Mocha's log lines: ``03-Dec 07:12:34:INFO:root:001700 :: TRAIN obj-val = 0.43609169``.
 
-Seed 004 shows Mocha's 2014 output through Julia's Logging.jl: the date as
-``dd-Mon HH:MM:SS``, the level and the logger ``root``. The dialect logs to
-the ``mxlite.mocha`` logger at level INFO (unless the application set
-another); when the application has configured no handler, one printing
-Mocha's format to standard error is added, else the records go to the
-application's handlers.
+Mocha.jl's LeNet (MNIST) tutorial shows Mocha's 2014 output through Julia's
+Logging.jl: the date as ``dd-Mon HH:MM:SS``, the level and the logger
+``root``. The dialect logs to the ``mxlite.mocha`` logger at level INFO
+(unless the application set another); when the application has configured
+no handler, one printing Mocha's format to standard error is added, else the
+records go to the application's handlers.
 """
 
 from __future__ import annotations

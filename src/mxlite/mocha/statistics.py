@@ -1,4 +1,4 @@
-"""Mocha's statistics file and the seed's learning curve.
+"""Mocha's statistics file and the LeNet tutorial's learning curve.
 
 Mocha's coffee lounge saved ``Dict{String, Dict{Int, Float}}`` (statistic name
 to {iteration => value}) under the key ``"statistics"`` of a JLD file, and the
@@ -96,7 +96,7 @@ def _series(table: object, path: str, name: str) -> dict[int, float]:
 
 
 def low_pass(values: Sequence[float] | np.ndarray, window: int) -> np.ndarray:
-    """The seed's smoothing: element i is the mean of ``values[max(0, i - window):i + 1]``.
+    """The tutorial's smoothing: element i is the mean of ``values[max(0, i - window):i + 1]``.
 
     Args:
         values: a 1-D series.
@@ -125,7 +125,7 @@ def plot_learning_curve(
     *,
     key: str = "obj_val",
 ) -> pathlib.Path:
-    """Plot the seed's learning curve (raw and low-pass objective) into a PNG.
+    """Plot the tutorial's learning curve (raw and low-pass objective) into a PNG.
 
     Args:
         stats_path: a statistics file (:func:`save_statistics`).

@@ -73,7 +73,7 @@ class MemoryDataLayer(_DataLayer):
     """Batches from ``data``, one array per top, samples along the first axis.
 
     ``get_layer(net, name).data[0]`` is the array itself: writing into it
-    changes what the next ``forward`` reads (the seed's prediction flow).
+    changes what the next ``forward`` reads (the tutorial's prediction flow).
     """
 
     kind = "MemoryDataLayer"

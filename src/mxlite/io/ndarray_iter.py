@@ -154,13 +154,17 @@ class NDArrayIter(DataIter):
             if self.shuffle
             else np.arange(self.num_data)
         )
-        self._plan = _make_plan(order, carry, self.batch_size, self.last_batch_handle)
+        self._plan = self._epoch_plan(order, carry)
         self._leftover = self._plan.leftover
         self._carry_ready = False
         self._pos = -1
         self._rows_dev: list[jax.Array] | None = None
         self._indices_dev: jax.Array | None = None
         self._current: tuple | None = None
+
+    def _epoch_plan(self, order: np.ndarray, carry: np.ndarray) -> _Plan:
+        """The batches of the next epoch; iterators with other rules override it."""
+        return _make_plan(order, carry, self.batch_size, self.last_batch_handle)
 
     def _device_indices(self) -> jax.Array:
         if self._indices_dev is None:

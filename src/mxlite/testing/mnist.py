@@ -7,14 +7,23 @@ environment variable ``MXLITE_DATA``. Nothing is downloaded.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import os
+import pathlib
+import shutil
+from typing import BinaryIO
 
 import numpy as np
 
-from ..datasets import load_mnist, mnist_files
+from .._fileio import atomic_writer
+from ..datasets import bundled_dir, load_mnist, mnist_files, verify_checksums
+from ..datasets.mnist import MNIST_FILES
 from ..io import MNISTIter
 
-__all__ = ["get_mnist", "get_mnist_iterator"]
+__all__ = ["get_mnist", "get_mnist_iterator", "get_mnist_ubyte"]
+
+_BLOCK = 1 << 20
 
 
 def get_mnist(path: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
@@ -68,3 +77,83 @@ def get_mnist_iterator(
     )
     val = MNISTIter(image=files["test_data"], label=files["test_label"], **common)
     return train, val
+
+
+def get_mnist_ubyte(data_dir: str | os.PathLike = "data") -> dict[str, pathlib.Path]:
+    """Write the four uncompressed MNIST IDX files into ``data/``, as MXNet's.
+
+    MXNet downloaded ``mnist.zip`` and unpacked it into ``data/`` of the
+    working directory, so that ``mx.io.MNISTIter(image='data/train-images-
+    idx3-ubyte', label='data/train-labels-idx1-ubyte')`` found the files.
+    mxlite writes them from its bundled copy (or ``$MXLITE_DATA``); nothing is
+    downloaded. Each file is written atomically, and one already there with
+    the same content is left alone (MXNet skipped the download when all four
+    names existed, whatever they held).
+
+    Args:
+        data_dir: the directory to write into (MXNet: always ``data``).
+
+    Returns:
+        MXNet's keys (``train_data``...) mapped to the four files.
+
+    Example:
+        >>> import tempfile
+        >>> tmp = tempfile.mkdtemp()
+        >>> files = get_mnist_ubyte(os.path.join(tmp, "data"))
+        >>> sorted(path.name for path in files.values())
+        ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte', \
+'train-images-idx3-ubyte', 'train-labels-idx1-ubyte']
+        >>> MNISTIter(image=files["test_data"], label=files["test_label"],
+        ...           batch_size=100, silent=True).provide_data[0].shape
+        (100, 1, 28, 28)
+        >>> shutil.rmtree(tmp)
+    """
+    directory = pathlib.Path(data_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    sources = mnist_files()
+    if sources["train_data"].parent == bundled_dir():
+        verify_checksums(bundled_dir())
+    written = {}
+    for key, name in MNIST_FILES.items():
+        target = directory / name
+        if not _same_content(sources[key], target):
+            with _open_source(sources[key]) as src, atomic_writer(target) as dst:
+                shutil.copyfileobj(src, dst, _BLOCK)
+        written[key] = target
+    return written
+
+
+def _open_source(path: pathlib.Path) -> BinaryIO:
+    """An IDX file, gunzipped on the fly when its name ends in ``.gz``."""
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def _same_content(source: pathlib.Path, target: pathlib.Path) -> bool:
+    """Whether ``target`` already holds ``source``'s bytes (uncompressed).
+
+    The sizes are compared first (a gzip file records its uncompressed size
+    in its last four bytes), so a truncated file costs no checksum.
+    """
+    if not target.is_file():
+        return False
+    if target.resolve() == source.resolve():
+        return True
+    if target.stat().st_size != _uncompressed_size(source):
+        return False
+    with _open_source(source) as src, open(target, "rb") as dst:
+        return _sha256(src) == _sha256(dst)
+
+
+def _uncompressed_size(path: pathlib.Path) -> int:
+    if path.suffix != ".gz":
+        return path.stat().st_size
+    with open(path, "rb") as f:
+        f.seek(-4, os.SEEK_END)
+        return int.from_bytes(f.read(4), "little")  # ISIZE: the size mod 2**32
+
+
+def _sha256(f: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    for block in iter(lambda: f.read(_BLOCK), b""):
+        digest.update(block)
+    return digest.hexdigest()

@@ -58,9 +58,11 @@ def test_train_exits_0_and_prints_accuracy_and_paths(trained):
     out = trained["out"]
     lines = trained["stdout"].splitlines()
     assert lines[0].startswith("test accuracy: 0.")
-    for name in ("mlp-symbol.json", "mlp-0001.params", "metrics.json",
-                 "learning_curve.png"):
+    for name in ("mlp-symbol.json", "mlp-0001.params", "mlp-0001.states", "run.json",
+                 "metrics.json", "learning_curve.png"):
         assert str(out / name) in trained["stdout"]
+        assert (out / name).is_file()
+    assert f"mxlite train --out {out} --resume --epochs 2" in trained["stdout"]
 
 
 def test_train_logs_mxnet_lines_and_no_jax_noise_or_bar(trained):
@@ -70,6 +72,7 @@ def test_train_logs_mxnet_lines_and_no_jax_noise_or_bar(trained):
     assert "INFO:mxlite.callback:Epoch[0] Batch [0-100]\tSpeed: " in err
     assert "INFO:mxlite.callback:Epoch[0] Batch [400-500]\tSpeed: " in err
     assert "INFO:root:Epoch[0] Train-accuracy=" in err
+    assert "INFO:root:Epoch[0] Train-cross-entropy=" in err
     assert "INFO:root:Epoch[0] Time cost=" in err
     assert "INFO:root:Epoch[0] Validation-accuracy=" in err
     assert "Unable to initialize backend" not in err
@@ -77,27 +80,68 @@ def test_train_logs_mxnet_lines_and_no_jax_noise_or_bar(trained):
     assert "batch/s" not in err  # the progress bar is for terminals only
 
 
+def test_train_logs_its_settings_first(trained):
+    first = trained["stderr"].splitlines()[0]
+    assert first == (
+        "INFO:mxlite.cli.train:training: model=mlp init=xavier Xavier(rnd_type="
+        "'gaussian', factor_type='avg', magnitude=2.34) optimizer=sgd lr=0.1 "
+        f"momentum=0.9 batch_size=100 epochs=1 seed=3 ctx=cpu out={trained['out']}")
+
+
+def test_one_mlp_epoch_learns(trained):
+    report = json.loads((trained["out"] / "metrics.json").read_text())
+    assert report["init"] == "xavier"
+    assert report["test_accuracy"] > 0.9
+
+
 def test_train_metrics_json(trained):
     report = json.loads((trained["out"] / "metrics.json").read_text())
     assert report["model"] == "mlp" and report["epochs"] == 1
+    assert report["epochs_done"] == 1
     assert report["batch_size"] == 100 and report["optimizer"] == "sgd"
     assert report["learning_rate"] == 0.1 and report["momentum"] == 0.9
     assert report["seed"] == 3 and report["context"] == "cpu"
-    assert report["test_accuracy"] > 0.85
     assert f"test accuracy: {report['test_accuracy']:.4f}" in trained["stdout"]
     [epoch] = report["history"]
-    assert epoch["epoch"] == 0 and epoch["seconds"] > 0
+    assert epoch["epoch"] == 0 and epoch["seconds"] > 0 and epoch["val_seconds"] > 0
     assert 0.5 < epoch["train_accuracy"] <= 1
-    assert epoch["val_accuracy"] == pytest.approx(report["test_accuracy"])
+    assert 0 < epoch["train_cross-entropy"] < 1
+    assert epoch["val_accuracy"] == report["test_accuracy"]
+    assert 0 < epoch["val_cross-entropy"] < 0.5
     for path in report["files"].values():
         assert os.path.isfile(path)
+
+
+def test_metrics_seconds_is_the_logged_time_cost(trained):
+    [line] = [x for x in trained["stderr"].splitlines() if "Time cost=" in x]
+    report = json.loads((trained["out"] / "metrics.json").read_text())
+    assert f"{report['history'][0]['seconds']:.3f}" == line.split("Time cost=")[1]
+
+
+def test_metrics_json_holds_the_curve_every_20_batches(trained):
+    report = json.loads((trained["out"] / "metrics.json").read_text())
+    curve = report["curve"]
+    assert curve["every_batches"] == 20
+    # batch 0 alone, then every 20 batches, then the epoch's last (600 batches)
+    assert curve["epoch"][:3] == [round(1 / 600, 5), round(21 / 600, 5),
+                                  round(41 / 600, 5)]
+    assert curve["epoch"][-1] == 1.0 and len(curve["epoch"]) == 31
+    assert len(curve["accuracy"]) == len(curve["cross-entropy"]) == 31
+    assert curve["cross-entropy"][0] > 2 > 0.5 > curve["cross-entropy"][-1]
+    assert curve["accuracy"][0] < 0.3 < 0.85 < curve["accuracy"][-1]
+    # the points are means over their stretches: weighted, they give the epoch's
+    weights = np.diff([0.0] + curve["epoch"])
+    assert np.dot(weights, curve["accuracy"]) == pytest.approx(
+        report["history"][0]["train_accuracy"], abs=1e-4)
+    text = (trained["out"] / "metrics.json").read_text()
+    assert len(text.splitlines()) < 60  # each curve list on one line
 
 
 def test_train_learning_curve_is_a_png(trained):
     data = (trained["out"] / "learning_curve.png").read_bytes()
     assert data[:8] == PNG_MAGIC
     width, height = struct.unpack(">II", data[16:24])
-    assert (width, height) == (600, 400)
+    assert (width, height) == (1000, 400)
 
 
 def test_train_checkpoint_loads_with_module_load(trained):

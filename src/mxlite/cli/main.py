@@ -57,20 +57,71 @@ _momentum = _number(float, "in [0, 1)", lambda v: 0.0 <= v < 1.0)
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train a seed network on the bundled MNIST",
-                       description="Train the seed tutorial's MLP or LeNet on MNIST, "
-                       "evaluate on the test set and write the checkpoint, "
-                       "metrics.json and learning_curve.png into --out.")
-    p.add_argument("--model", choices=["mlp", "lenet"], default="mlp")
-    p.add_argument("--epochs", type=_positive(int), default=10)
-    p.add_argument("--batch-size", type=_positive(int), default=100)
-    p.add_argument("--optimizer", default="sgd",
-                   help="any name of mx.optimizer.create (default: sgd)")
-    p.add_argument("--lr", type=_positive(float), default=0.1, help="learning rate")
-    p.add_argument("--momentum", type=_momentum, default=0.0)
-    p.add_argument("--ctx", choices=["cpu", "gpu"], default="cpu")
-    p.add_argument("--out", default="mxlite-out", help="output directory")
-    p.add_argument("--seed", type=_non_negative_int, default=42)
+    p = sub.add_parser(
+        "train", help="train a seed network on the bundled MNIST",
+        description="Train the seed tutorial's MLP or LeNet on MNIST, validate on the "
+        "test set after each epoch, and write into the run folder: a checkpoint with "
+        "optimizer states after each epoch, run.json (the settings), metrics.json and "
+        "learning_curve.png. A run never overwrites another.",
+        epilog="metrics.json: per epoch, 'seconds' is the epoch's training time as the "
+        "log's 'Time cost' says (the first epoch's includes compilation) and "
+        "'val_seconds' its validation; 'curve' holds the training loss and accuracy "
+        "averaged over every few batches.")
+    p.set_defaults(given=frozenset())
+    p.add_argument("--model", choices=["mlp", "lenet"], default="mlp", action=_Given,
+                   help="the network (default: %(default)s)")
+    p.add_argument("--init", choices=["xavier", "msra", "uniform"], default="xavier",
+                   action=_Given, help="initial weights: xavier = Xavier(rnd_type="
+                   "'gaussian', factor_type='avg', magnitude=2.34), msra = Xavier("
+                   "rnd_type='gaussian', factor_type='in', magnitude=2) (He's), uniform = "
+                   "Uniform(scale=0.01), MXNet's tutorial's, with which the LeNet needs "
+                   "two epochs to start learning; biases start at 0 (default: "
+                   "%(default)s)")
+    p.add_argument("--epochs", type=_positive(int), default=10, action=_Given,
+                   help="epochs to train; with --resume, the total to reach "
+                   "(default: %(default)s; with --resume, the run's)")
+    p.add_argument("--batch-size", type=_positive(int), default=100, action=_Given,
+                   help="examples per batch, at most the training set's "
+                   "(default: %(default)s)")
+    p.add_argument("--optimizer", default="sgd", action=_Given,
+                   help="any name of mx.optimizer.create (default: %(default)s)")
+    p.add_argument("--lr", type=_positive(float), default=0.1, action=_Given,
+                   help="learning rate (default: %(default)s)")
+    p.add_argument("--momentum", type=_momentum, default=0.0, action=_Given,
+                   help="momentum of optimizers that take one (default: %(default)s)")
+    p.add_argument("--seed", type=_non_negative_int, default=42, action=_Given,
+                   help="seed of the initial weights and the data order "
+                   "(default: %(default)s)")
+    p.add_argument("--ctx", choices=["cpu", "gpu"], default="cpu",
+                   help="device to train on (default: %(default)s)")
+    _add_train_run_folder(p)
+
+
+class _Given(argparse.Action):
+    """Store the value and note its name in ``args.given``: ``--resume`` keeps
+    the run's saved settings and refuses one given with another value."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.given = frozenset(getattr(namespace, "given", ())) | {self.dest}
+
+
+def _add_train_run_folder(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="the run folder (default: runs/<model>-NNN, the next free "
+                   "number); a folder that holds a run needs --resume or --overwrite")
+    again = p.add_mutually_exclusive_group()
+    again.add_argument("--overwrite", action="store_true",
+                       help="start afresh in --out: remove the files of the run there "
+                       "(checkpoints, run.json, metrics.json, learning_curve.png), "
+                       "keep any other file")
+    again.add_argument("--resume", action="store_true",
+                       help="continue the run in --out up to --epochs, with the "
+                       "settings in its run.json, from its latest checkpoint and "
+                       "optimizer states. Epoch granularity: the data order and "
+                       "random state after resuming are not those of an "
+                       "uninterrupted run")
     p.add_argument("--data-dir", default=None,
                    help="directory of the MNIST IDX files (default: $MXLITE_DATA, "
                    "else the copy bundled with mxlite)")

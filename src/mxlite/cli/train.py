@@ -1,9 +1,11 @@
 """``mxlite train``: the seed tutorial's training run, with its outputs written.
 
 Trains the chosen network on the bundled MNIST with MXNet's log lines (and a
-progress bar on a terminal), evaluates on the test set, and writes into
-``--out``: the checkpoint (``<model>-symbol.json``, ``<model>-NNNN.params``),
-``metrics.json`` and ``learning_curve.png``.
+progress bar on a terminal), validates on the test set after each epoch, and
+writes into the run folder (see :mod:`.runs`): ``run.json`` at the start, the
+checkpoint with optimizer states after each epoch (``<model>-symbol.json``,
+``<model>-NNNN.params``, ``<model>-NNNN.states``), ``metrics.json`` after each
+validation and ``learning_curve.png`` at the end.
 """
 
 from __future__ import annotations
@@ -11,23 +13,27 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import math
 import os
 import sys
-import time
 from typing import Any
 
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from .. import callback, context, io, metric, module, optimizer, random
+from .. import callback, checkpoint, context, io, metric, module, optimizer, random
 from .._fileio import atomic_write_bytes
 from ..datasets import load_mnist
+from . import runs
 from .errors import UsageError
-from .models import MODELS
+from .history import CurveRecorder, History, curve_frequent
+from .models import INITIALIZERS, MODELS
 from .plot import plot_learning_curve
 from .progress import ProgressCallback
 
 __all__ = ["run"]
+
+_log = logging.getLogger(__name__)
 
 # Speedometer(batch_size, 100) as in the tutorial; the bar syncs every
 # 20 batches, a divisor of 100, so the compiled chunks keep few lengths.
@@ -59,29 +65,16 @@ def _optimizer_params(args: argparse.Namespace) -> dict:
     return params
 
 
-def _check_paths(args: argparse.Namespace) -> None:
-    if os.path.exists(args.out) and not os.path.isdir(args.out):
-        raise UsageError(f"--out {args.out}: exists and is not a directory")
+def _check_data(args: argparse.Namespace) -> dict:
+    """MNIST from ``--data-dir``; UsageError if a batch exceeds the training set."""
     if args.data_dir is not None and not os.path.isdir(args.data_dir):
         raise UsageError(f"--data-dir {args.data_dir}: no such directory")
-
-
-class _History:
-    """Collects per-epoch train and validation metrics for metrics.json."""
-
-    def __init__(self, train_metric: Any) -> None:
-        self.train_metric = train_metric
-        self.epochs: list[dict] = []
-        self._tic = time.time()
-
-    def epoch_end(self, epoch: int, *_: Any) -> None:
-        row = {"epoch": epoch, "seconds": round(time.time() - self._tic, 3)}
-        row.update({f"train_{k}": v for k, v in self.train_metric.get_global_name_value()})
-        self.epochs.append(row)
-
-    def validation_end(self, param: Any) -> None:
-        self.epochs[-1].update({f"val_{k}": v for k, v in param.eval_metric.get_name_value()})
-        self._tic = time.time()
+    mnist = load_mnist(args.data_dir)
+    n_train = len(mnist["train_label"])
+    if args.batch_size > n_train:
+        raise UsageError(f"--batch-size {args.batch_size}: larger than the training "
+                         f"set, which has {n_train} examples")
+    return mnist
 
 
 def _batch_callbacks(args: argparse.Namespace, n_train: int) -> list:
@@ -95,52 +88,125 @@ def _batch_callbacks(args: argparse.Namespace, n_train: int) -> list:
 def run(args: argparse.Namespace) -> int:
     """Run ``mxlite train``; return the exit code."""
     ctx = device_context(args.ctx, "mxlite train")
+    plan = runs.plan(args)  # on --resume, args take the run's saved settings
     opt_params = _optimizer_params(args)
-    _check_paths(args)
-    random.seed(args.seed)
-    mnist = load_mnist(args.data_dir)
+    mnist = _check_data(args)
+    args.out = runs.make_folder(plan, args.model)
+    runs.write_run_json(args.out, args)
+    _log_start(args, plan)
+    random.seed(args.seed + plan.begin_epoch)  # a resumed run reshuffles afresh
     with ctx:  # the iterators keep the data on this device
         train_iter = io.NDArrayIter(mnist["train_data"], mnist["train_label"],
                                     args.batch_size, shuffle=True)
         val_iter = io.NDArrayIter(mnist["test_data"], mnist["test_label"], args.batch_size)
-    mod = module.Module(MODELS[args.model](), context=ctx)
-    train_metric = metric.Accuracy()
-    history = _History(train_metric)
-    callbacks = _batch_callbacks(args, len(mnist["train_label"]))
-    bar = len(callbacks) > 1
-    with logging_redirect_tqdm() if bar else contextlib.nullcontext():
-        mod.fit(train_iter, eval_data=val_iter, eval_metric=train_metric,
-                optimizer=args.optimizer, optimizer_params=opt_params,
-                batch_end_callback=callbacks, epoch_end_callback=history.epoch_end,
-                eval_end_callback=history.validation_end, num_epoch=args.epochs)
-    test_acc = dict(mod.score(val_iter, metric.Accuracy()))["accuracy"]
-    _write_outputs(args, mod, history, test_acc)
+    fitted = _fit(args, plan, ctx, opt_params, (train_iter, val_iter))
+    _finish(args, *fitted)
     return 0
 
 
-def _report(args: argparse.Namespace, history: _History, test_acc: float,
-            files: dict) -> dict:
-    return {"model": args.model, "epochs": args.epochs, "batch_size": args.batch_size,
-            "optimizer": args.optimizer, "learning_rate": args.lr,
-            "momentum": args.momentum, "seed": args.seed, "context": args.ctx,
-            "test_accuracy": test_acc, "files": files, "history": history.epochs}
+def _log_start(args: argparse.Namespace, plan: runs.RunPlan) -> None:
+    what = (f"resuming after epoch {plan.begin_epoch}" if plan.begin_epoch
+            else "training")
+    _log.info("%s: model=%s init=%s %r optimizer=%s lr=%g momentum=%g batch_size=%d "
+              "epochs=%d seed=%d ctx=%s out=%s", what, args.model, args.init,
+              INITIALIZERS[args.init](), args.optimizer, args.lr, args.momentum,
+              args.batch_size, args.epochs, args.seed, args.ctx, args.out)
 
 
-def _write_outputs(args: argparse.Namespace, mod: Any, history: _History,
-                   test_acc: float) -> None:
-    os.makedirs(args.out, exist_ok=True)
+def _fit(args: argparse.Namespace, plan: runs.RunPlan, ctx: context.Context,
+         opt_params: dict, data: tuple) -> tuple[History, CurveRecorder]:
+    """Module.fit with a checkpoint, metrics.json row and curve per epoch."""
+    train_iter, val_iter = data
     prefix = os.path.join(args.out, args.model)
-    mod.save_checkpoint(prefix, args.epochs)
-    files = {"symbol": f"{prefix}-symbol.json",
-             "params": f"{prefix}-{args.epochs:04d}.params",
-             "metrics": os.path.join(args.out, "metrics.json"),
-             "learning_curve": os.path.join(args.out, "learning_curve.png")}
-    report = _report(args, history, test_acc, files)
-    atomic_write_bytes(files["metrics"], (json.dumps(report, indent=2) + "\n").encode())
+    mod, resume = _module(args, plan, ctx, prefix)
+    train_metric = metric.create(["acc", "ce"])
+    history, recorder = _recorders(args, plan, mod, train_metric,
+                                   math.ceil(train_iter.num_data / args.batch_size))
+    history.on_row = lambda: _write_metrics(args, history, recorder)
+    batch_callbacks = [*_batch_callbacks(args, train_iter.num_data), recorder]
+    saver = callback.module_checkpoint(mod, prefix, save_optimizer_states=True)
+    bar = any(isinstance(c, ProgressCallback) for c in batch_callbacks)
+    with logging_redirect_tqdm() if bar else contextlib.nullcontext():
+        mod.fit(train_iter, eval_data=val_iter, eval_metric=train_metric,
+                optimizer=args.optimizer, optimizer_params=opt_params,
+                initializer=INITIALIZERS[args.init](),
+                batch_end_callback=batch_callbacks,
+                epoch_end_callback=[saver, history.epoch_end],
+                eval_end_callback=history.validation_end,
+                begin_epoch=plan.begin_epoch, num_epoch=args.epochs, **resume)
+    return history, recorder
+
+
+def _module(args: argparse.Namespace, plan: runs.RunPlan, ctx: context.Context,
+            prefix: str) -> tuple[Any, dict]:
+    """A new Module, or the resumed checkpoint's with its optimizer states
+    (and its parameters as fit arguments, so fit sets them without warning)."""
+    if not plan.begin_epoch:
+        return module.Module(MODELS[args.model](), context=ctx), {}
+    mod = module.Module.load(prefix, plan.begin_epoch, load_optimizer_states=True,
+                             context=ctx)
+    arg_params, aux_params = checkpoint.load_params(prefix, plan.begin_epoch)
+    return mod, {"arg_params": arg_params, "aux_params": aux_params, "force_init": True}
+
+
+def _recorders(args: argparse.Namespace, plan: runs.RunPlan, mod: Any,
+               train_metric: Any, batches: int) -> tuple[History, CurveRecorder]:
+    rows, curve = [], None
+    if plan.previous is not None:  # keep the epochs the checkpoint holds
+        rows = [r for r in plan.previous.get("history", [])
+                if r.get("epoch", math.inf) < plan.begin_epoch]
+        old = plan.previous.get("curve") or {}
+        keep = sum(1 for x in old.get("epoch", []) if x <= plan.begin_epoch)
+        curve = {k: v[:keep] for k, v in old.items() if isinstance(v, list)}
+    recorder = CurveRecorder(batches, curve_frequent(batches), curve)
+    return History(mod, train_metric, rows), recorder
+
+
+def _files(args: argparse.Namespace, epoch: int) -> dict:
+    """The run's files, with the checkpoint of ``epoch``."""
+    prefix = os.path.join(args.out, args.model)
+    return {"run": os.path.join(args.out, "run.json"),
+            "symbol": checkpoint.symbol_file(prefix),
+            "params": checkpoint.params_file(prefix, epoch),
+            "states": f"{prefix}-{epoch:04d}.states",
+            "metrics": os.path.join(args.out, "metrics.json"),
+            "learning_curve": os.path.join(args.out, "learning_curve.png")}
+
+
+def _write_metrics(args: argparse.Namespace, history: History,
+                   recorder: CurveRecorder) -> dict:
+    """metrics.json as it stands (after each validation and at the end)."""
+    last = history.epochs[-1] if history.epochs else {}
+    done = last.get("epoch", -1) + 1
+    report = {"model": args.model, "init": args.init, "epochs": args.epochs,
+              "batch_size": args.batch_size, "optimizer": args.optimizer,
+              "learning_rate": args.lr, "momentum": args.momentum, "seed": args.seed,
+              "context": args.ctx, "epochs_done": done,
+              "test_accuracy": last.get("val_accuracy"), "files": _files(args, done),
+              "history": history.epochs, "curve": recorder.curve}
+    atomic_write_bytes(report["files"]["metrics"], _json_text(report).encode())
+    return report
+
+
+def _json_text(report: dict) -> str:
+    """Indented JSON with each curve list on one line (hundreds of numbers)."""
+    head = json.dumps({k: v for k, v in report.items() if k != "curve"}, indent=2)
+    curve = ",\n".join(f"    {json.dumps(k)}: {json.dumps(v)}"
+                       for k, v in report["curve"].items())
+    return f'{head[:-2]},\n  "curve": {{\n{curve}\n  }}\n}}\n'
+
+
+def _finish(args: argparse.Namespace, history: History, recorder: CurveRecorder) -> None:
+    report = _write_metrics(args, history, recorder)
+    files = report["files"]
     plot_learning_curve(history.epochs, files["learning_curve"],
-                        title=f"mxlite {args.model} on MNIST")
-    print(f"test accuracy: {test_acc:.4f}")
-    print(f"checkpoint:    {files['symbol']}, {files['params']}")
+                        title=f"mxlite {args.model} on MNIST", curve=recorder.curve)
+    prefix = os.path.join(args.out, args.model)
+    print(f"test accuracy: {report['test_accuracy']:.4f}")
+    print(f"checkpoint:    {files['symbol']}, {files['params']}, {files['states']}")
     print(f"               (mxlite predict --model-prefix {prefix} --epoch {args.epochs})")
+    print(f"settings:      {files['run']}")
+    print(f"               (mxlite train --out {args.out} --resume --epochs "
+          f"{args.epochs + 1} trains on)")
     print(f"metrics:       {files['metrics']}")
     print(f"curve:         {files['learning_curve']}")

@@ -4,7 +4,8 @@ Subclasses provide bind, init_params, init_optimizer, forward, backward,
 update, update_metric, get_outputs, get_params and the fast epoch runner
 ``train_epoch``. ``fit`` logs MXNet's lines through ``logging``:
 ``Epoch[0] Train-accuracy=0.912300``, ``Epoch[0] Time cost=1.234`` and
-``Epoch[0] Validation-accuracy=0.950000``.
+``Epoch[0] Validation-accuracy=0.950000``. The logged time cost is also kept
+as ``last_epoch_time_cost`` for callers that record it (``mxlite train``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ class BaseModule:
         self.params_initialized = False
         self.optimizer_initialized = False
         self._symbol = None
+        # Seconds of the last epoch of fit, as logged in "Epoch[N] Time cost":
+        # the training pass with its compilation, without validation.
+        self.last_epoch_time_cost: float | None = None
 
     @property
     def symbol(self):
@@ -167,7 +171,8 @@ class BaseModule:
         self.train_epoch(epoch, train_data, train_metric, as_list(batch_end_callback))
         for name, value in train_metric.get_global_name_value():
             self.logger.info("Epoch[%d] Train-%s=%f", epoch, name, value)
-        self.logger.info("Epoch[%d] Time cost=%.3f", epoch, time.time() - tic)
+        self.last_epoch_time_cost = time.time() - tic
+        self.logger.info("Epoch[%d] Time cost=%.3f", epoch, self.last_epoch_time_cost)
 
     def _require(self, binded: bool = False, params: bool = False,
                  optimizer: bool = False, what: str = "") -> None:

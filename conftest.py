@@ -14,7 +14,9 @@ import jax
 # persistent compilation cache; tests/test_compilation_cache.py checks it.
 os.environ.setdefault("MXLITE_COMPILATION_CACHE", "off")
 
-import mxlite  # noqa: F401  (sets JAX's config before any test touches JAX)
+# `import mxlite` is lazy and sets nothing; this sets JAX's config (x64 on)
+# before any test touches JAX.
+import mxlite._platform  # noqa: F401
 
 # Strict: an accidental float64 or int64 promotion (mxlite runs with x64 on)
 # fails instead of silently widening a computation.

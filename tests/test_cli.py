@@ -278,7 +278,6 @@ BAD_ARGS = [
     (["train", "--bogus"], "mxlite: error: unrecognized arguments: --bogus"),
     (["frobnicate"], ("mxlite: error: argument {train,predict,info,mnist-hdf5}: invalid choice: "
      "'frobnicate'")),
-    ([], "mxlite: error: the following arguments are required: {train,predict,info,mnist-hdf5}"),
     (["predict", "--epoch", "1"], ("mxlite predict: error: the following arguments are "
      "required: --model-prefix")),
     (["predict", "--model-prefix", "/no/such/model", "--epoch", "1"],

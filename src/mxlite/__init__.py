@@ -4,45 +4,65 @@
 ``mx.mod``, ``mx.io``, ``mx.optimizer``, ``mx.init``, ``mx.metric``,
 ``mx.callback``, ``mx.lr_scheduler``, ``mx.model`` (``FeedForward``,
 checkpoints), ``mx.autograd``, ``mx.cpu()``/``mx.gpu()``, ``mx.random``,
-``mx.name`` and ``mx.test_utils``. MXNet.jl's API (``mx.FeedForward(arch,
-context=...)``, ``mx.fit``, ``mx.chain``, ``mx.<Op>``) is its own dialect:
-``import mxlite.jl as mx``. This module only re-exports.
+``mx.name``, ``mx.profiler`` and ``mx.test_utils``. MXNet.jl's API
+(``mx.FeedForward(arch, context=...)``, ``mx.fit``, ``mx.chain``, ``mx.<Op>``)
+is its own dialect: ``import mxlite.jl as mx``. This module only re-exports.
+
+Each name is imported on first use (PEP 562), so ``import mxlite`` does not
+import JAX and the ``mxlite`` command answers ``--help`` at once. JAX's
+configuration (x64 on, the compilation cache) is set by ``mxlite._platform``,
+which every mxlite module that uses JAX imports first. MXNet modules mxlite
+does not have yet (``mx.gluon``, ``import mxlite.kvstore``...) raise an error
+saying so (:mod:`mxlite._coverage`).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` and private import names: dir(mx)
+# lists this module's globals, which should be mxlite's names only.
+import importlib as _importlib
 
-from . import (
-               autograd,
-               base,
-               callback,
-               checkpoint,
-               context,
-               executor,
-               initializer,
-               io,
-               lr_scheduler,
-               metric,
-               model,
-               module,
-               ndarray,
-               optimizer,
-               random,
-               symbol,
-)
-from . import initializer as init
-from . import testing as test_utils
-from .base import MXNetError
-from .context import Context, cpu, current_context, gpu, num_gpus
-from .symbol import naming as name
-
-nd = ndarray
-sym = symbol
-mod = module
+from . import _coverage
 
 __version__ = "0.1.0"
 
+# name -> (module, attribute of it or None for the module itself)
+_LAZY: dict[str, tuple[str, str | None]] = {
+    **{name: (f".{name}", None) for name in (
+        "autograd", "base", "callback", "checkpoint", "context", "executor",
+        "initializer", "io", "lr_scheduler", "metric", "model", "module",
+        "ndarray", "optimizer", "profiler", "random", "symbol")},
+    "init": (".initializer", None),
+    "mod": (".module", None),
+    "nd": (".ndarray", None),
+    "sym": (".symbol", None),
+    "test_utils": (".testing", None),
+    "name": (".symbol.naming", None),
+    "MXNetError": (".base", "MXNetError"),
+    **{name: (".context", name) for name in (
+        "Context", "cpu", "gpu", "num_gpus", "current_context")},
+}
+
 __all__ = ["autograd", "base", "callback", "checkpoint", "context", "executor",
            "initializer", "init", "io", "lr_scheduler", "metric", "model", "module",
-           "mod", "ndarray", "nd", "optimizer", "random", "symbol", "sym",
+           "mod", "ndarray", "nd", "optimizer", "profiler", "random", "symbol", "sym",
            "test_utils", "name", "MXNetError", "Context", "cpu", "gpu", "num_gpus",
            "current_context"]
+
+_coverage.install_finder()
+
+
+def __getattr__(name: str) -> object:
+    """Import ``mx.<name>`` on first use and keep it as a module attribute."""
+    if name in _LAZY:
+        module_name, attribute = _LAZY[name]
+        value = _importlib.import_module(module_name, __name__)
+        if attribute is not None:
+            value = getattr(value, attribute)
+        globals()[name] = value
+        return value
+    if name in _coverage.PLANNED:
+        raise AttributeError(_coverage.planned_message(name))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

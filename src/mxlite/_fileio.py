@@ -1,9 +1,13 @@
-"""Crash-safe file writing shared by every mxlite saver.
+"""File helpers shared by every mxlite saver and loader.
 
-MXNet wrote ``.params`` and checkpoints straight onto the final name, so a crash
-mid-save left a truncated file where the last good one used to be. mxlite writes
-to a temporary file in the same directory, fsyncs it, renames it over the final
-name and fsyncs the directory: readers see either the old file or the new one.
+Saving is crash-safe. MXNet wrote ``.params`` and checkpoints straight onto the
+final name, so a crash mid-save left a truncated file where the last good one
+used to be. mxlite writes to a temporary file in the same directory, fsyncs
+it, renames it over the final name and fsyncs the directory: readers see
+either the old file or the new one.
+
+Loading a file of the wrong kind says what the file looks like
+(:func:`describe_file_start`), in the same words for every format.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import time
 from collections.abc import Iterator
 from typing import BinaryIO
 
-__all__ = ["atomic_write_bytes", "atomic_writer", "remove_stale_temporaries"]
+__all__ = ["atomic_write_bytes", "atomic_writer", "describe_file_start",
+           "remove_stale_temporaries", "HEAD_BYTES"]
 
 # mkstemp names files prefix + 8 characters of [a-z0-9_] + suffix.
 _TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
@@ -136,3 +141,65 @@ def remove_stale_temporaries(
                 os.unlink(entry.path)
                 removed.append(entry.path)
     return sorted(removed)
+
+
+HEAD_BYTES = 64
+"""How many leading bytes :func:`describe_file_start` wants."""
+
+# (leading bytes, what a file starting with them is), most specific first.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89HDF\r\n\x1a\n", "an HDF5 file"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"PK\x03\x04", "a zip archive (a NumPy .npz or a PyTorch file?)"),
+    (b"\x1f\x8b", "a gzip file"),
+    (b"\x93NUMPY", "a NumPy .npy file"),
+    (b"\x12\x01\x00\x00\x00\x00\x00\x00", "an MXNet NDArray file (a .params?)"),
+    (b"\x00\x00\x08\x01", "an IDX label file (MNIST format)"),
+    (b"\x00\x00\x08\x03", "an IDX image file (MNIST format)"),
+)
+
+
+def _text(head: bytes) -> str | None:
+    """``head`` as text if it is printable UTF-8 (a cut last character allowed)."""
+    for cut in range(4):  # a multi-byte character may straddle the end of head
+        try:
+            text = head[: len(head) - cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return text if all(c.isprintable() or c in "\t\n\r" for c in text) else None
+    return None
+
+
+def describe_file_start(head: bytes) -> str | None:
+    """What the first bytes of a file say it is, as a clause for an error message.
+
+    Loaders that find a wrong magic number add this clause, so a user who gave
+    the wrong file learns which file it was. Give it at least
+    :data:`HEAD_BYTES` bytes where the file has them.
+
+    Returns:
+        ``"it looks like <kind>"``, or None when the bytes tell nothing.
+
+    Example:
+        >>> describe_file_start(b'  {"nodes": [')
+        'it looks like a JSON file (a -symbol.json?)'
+        >>> describe_file_start(bytes(range(200, 240))) is None
+        True
+    """
+    if not head:
+        return "it is empty"
+    for signature, kind in _SIGNATURES:
+        if head.startswith(signature):
+            return f"it looks like {kind}"
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return f"it looks like a Python pickle (protocol {head[1]}; a PyTorch file?)"
+    text = _text(head)
+    if text is None:
+        return None
+    start = text.lstrip()[:1]
+    if start in ("{", "["):
+        return "it looks like a JSON file (a -symbol.json?)"
+    if start == "<":
+        return "it looks like an HTML or XML file (a web page saved instead?)"
+    return "it looks like a text file"

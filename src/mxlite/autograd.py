@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from . import _platform  # noqa: F401  (JAX config: x64 before any array)
 from .base import AutogradError
 
 __all__ = [

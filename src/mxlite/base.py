@@ -17,6 +17,7 @@ __all__ = [
     "DTypeError",
     "FormatError",
     "MissingKeyError",
+    "DataNotFoundError",
     "ContextError",
     "GraphError",
     "AutogradError",
@@ -56,6 +57,14 @@ class MissingKeyError(MXNetError, KeyError):
     def __str__(self) -> str:
         # KeyError's own __str__ would print the message inside quotes.
         return str(self.args[0]) if self.args else ""
+
+
+class DataNotFoundError(MXNetError, FileNotFoundError):
+    """A data file or directory that was asked for does not exist.
+
+    A ``FileNotFoundError`` too, so ``except FileNotFoundError`` (or
+    ``OSError``) around a read keeps working.
+    """
 
 
 class ContextError(MXNetError, ValueError):

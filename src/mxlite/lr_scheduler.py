@@ -46,6 +46,7 @@ from collections.abc import Hashable
 import jax
 import jax.numpy as jnp
 
+from . import _platform  # noqa: F401  (JAX config: x64 before any array)
 from .base import ParamError
 
 __all__ = [

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import jax
 import numpy as np
 
+from . import _platform  # noqa: F401  (JAX config: x64 before any array)
 from .base import ParamError
 
 __all__ = ["seed", "next_key", "host_key", "numpy_rng", "traced_keys"]

@@ -9,7 +9,7 @@ from importlib import metadata
 
 import jax
 
-from .. import __version__
+from .. import __version__, _platform
 from ..datasets import bundled_dir
 
 __all__ = ["run"]
@@ -33,6 +33,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"backend    {jax.default_backend()}")
     for device in jax.devices():
         print(f"device     {device.platform}:{device.id} {device.device_kind}")
-    gpus = [d for d in jax.devices() if d.platform == "gpu"]
-    print(f"gpus       {len(gpus)}")
+    print(f"gpus       {len(_platform.devices('gpu'))}")
     return 0

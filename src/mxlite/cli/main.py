@@ -3,18 +3,24 @@
 Every error is one line on stderr, ``mxlite <command>: error: <what>``, with
 the exit codes of :mod:`mxlite.cli.errors`: 2 for a bad command line
 (argparse's convention), 1 for inputs that exist but cannot be used.
+
+The parser is built from light code only (no JAX, NumPy, h5py or
+matplotlib), and a command's module is imported only when that command
+runs: ``mxlite --help`` and usage errors answer in a fraction of a second
+(``benchmarks/cli_startup.py`` measures it).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import logging
 import sys
 from collections.abc import Iterator, Sequence
 
 from ..base import MXNetError
-from . import info, mnist_hdf5, predict, train
+from . import mnist_hdf5
 from .errors import EXIT_FAILURE, EXIT_USAGE, UsageError
 
 __all__ = ["UsageError", "build_parser", "main"]
@@ -23,6 +29,10 @@ __all__ = ["UsageError", "build_parser", "main"]
 # handler sits on the root logger, so Module's lines (root, as in MXNet) and
 # mxlite's named loggers (``INFO:mxlite.callback:...``) both reach it.
 LOG_FORMAT = "%(levelname)s:%(name)s:%(message)s"
+
+# command -> the module of mxlite.cli whose ``run(args)`` carries it out
+COMMANDS = {"train": "train", "predict": "predict", "info": "info",
+            "mnist-hdf5": "mnist_hdf5"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -154,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "command line (unknown name, bad number, --ctx gpu without a GPU, "
                      "a checkpoint or image file that does not exist). Errors are one "
                      "line on stderr.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+    # Not required=True: `mxlite` alone prints the commands (see main), not
+    # argparse's bare "the following arguments are required".
+    sub = parser.add_subparsers(dest="command", title="commands", parser_class=_Parser,
                                 metavar="{train,predict,info,mnist-hdf5}")
     _add_train(sub)
     _add_predict(sub)
@@ -163,12 +175,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _not_jax_info(record: logging.LogRecord) -> bool:
+    """False for JAX's INFO lines ("Unable to initialize backend 'tpu'"...)."""
+    return record.levelno >= logging.WARNING or record.name.partition(".")[0] not in (
+        "jax", "jaxlib")
+
+
 @contextlib.contextmanager
 def _cli_logging() -> Iterator[None]:
     """INFO lines to stderr for the length of one command; JAX's kept quiet."""
     root = logging.getLogger()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    # NOTE: a filter here, not logging.getLogger("jax").setLevel(WARNING): JAX
+    # is not imported yet, and a level set before its import becomes the
+    # default of its jax_logging_level, which adds JAX's own handler; every
+    # JAX warning would then be printed twice.
+    handler.addFilter(_not_jax_info)
     old_level = root.level
     root.addHandler(handler)
     root.setLevel(logging.INFO)
@@ -183,18 +206,26 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def _run(args: argparse.Namespace) -> int:
+    """Import the command's module (only now: JAX and friends are slow) and run it."""
+    command = importlib.import_module(f"{__package__}.{COMMANDS[args.command]}")
+    with _cli_logging():
+        return command.run(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script and ``python -m mxlite``; the exit code."""
-    # NOTE: JAX logs "Unable to initialize backend 'tpu'" and the like at INFO.
-    logging.getLogger("jax").setLevel(logging.WARNING)
-    commands = {"train": train.run, "predict": predict.run, "info": info.run,
-                "mnist-hdf5": mnist_hdf5.run}
     prog = "mxlite"
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:  # `mxlite` alone: show what there is to run
+            print(parser.format_help(), file=sys.stderr)
+            print("mxlite: error: no command given; choose one of the commands above",
+                  file=sys.stderr)
+            return EXIT_USAGE
         prog = f"mxlite {args.command}"
-        with _cli_logging():
-            return commands[args.command](args)
+        return _run(args)
     except UsageError as err:
         print(_one_line(f"{err.prog or prog}: error: {err}"), file=sys.stderr)
         return EXIT_USAGE

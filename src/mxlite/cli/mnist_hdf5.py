@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..datasets.hdf5 import convert_mnist
-
 __all__ = ["add_parser", "run"]
 
 
@@ -30,6 +28,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Convert, print each file written; return 0."""
+    # h5py (and NumPy) are slow to import; `mxlite --help` builds this
+    # command's parser without them.
+    from ..datasets.hdf5 import convert_mnist  # noqa: PLC0415
+
     paths = convert_mnist(args.dir, mnist_path=args.data_dir)
     for key in ("train", "train_list", "test", "test_list"):
         print(f"wrote {paths[key]}")

@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import h5py
 import numpy as np
 
-from .._fileio import atomic_write_bytes
+from .._fileio import HEAD_BYTES, atomic_write_bytes, describe_file_start
 from ..base import FormatError, MissingKeyError, ParamError
 from .mnist import DataNotFoundError, load_mnist_raw
 
@@ -162,9 +162,19 @@ def open_checked(path: str | os.PathLike, *, where: str) -> Iterator[h5py.File]:
         f = h5py.File(path, "r")
     except OSError as e:
         raise _error(where, path, None, f"not a readable HDF5 file (truncated or "
-                     f"another format); h5py said: {e}") from e
+                     f"another format{_looks_like(path)}); h5py said: {e}") from e
     with f:
         yield f
+
+
+def _looks_like(path: str) -> str:
+    """``"; it looks like <kind>"`` from the file's first bytes, or ``""``."""
+    try:
+        with open(path, "rb") as f:
+            hint = describe_file_start(f.read(HEAD_BYTES))
+    except OSError:
+        return ""
+    return f"; {hint}" if hint else ""
 
 
 def checked_dataset(

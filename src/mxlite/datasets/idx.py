@@ -19,7 +19,8 @@ from typing import BinaryIO
 
 import numpy as np
 
-from ..base import FormatError, ParamError
+from .._fileio import HEAD_BYTES, describe_file_start
+from ..base import DataNotFoundError, FormatError, ParamError
 
 __all__ = ["DEFAULT_MAX_BYTES", "IDX_TYPES", "read_idx"]
 
@@ -61,6 +62,7 @@ def read_idx(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> np.
     Raises:
         FormatError: the file is not a well-formed IDX file (the message names
             the file and the problem).
+        DataNotFoundError: there is no such file (a ``FileNotFoundError``).
         OSError: the file cannot be opened.
 
     Example:
@@ -75,6 +77,8 @@ def read_idx(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> np.
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
         raise ParamError(f"read_idx: max_bytes must be an int >= 0; got {max_bytes!r}.")
     where = f"read_idx({os.fspath(path)!r})"
+    if not os.path.isfile(path):
+        raise DataNotFoundError(f"{where}: no such file.")
     with open(path, "rb") as raw:
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
@@ -115,12 +119,14 @@ def _read_header(stream: BinaryIO, where: str) -> tuple[np.dtype, tuple[int, ...
     if len(magic) < 4:
         raise FormatError(
             f"{where}: the file is truncated inside the 4-byte magic "
-            f"number; got {len(magic)} bytes. It is not an IDX file."
+            f"number; got {len(magic)} bytes. It is not an IDX file"
+            f"{_looks_like(magic, stream)}."
         )
     if magic[0] != 0 or magic[1] != 0:
         raise FormatError(
             f"{where}: bad magic number; got 0x{magic.hex().upper()}. An IDX file "
-            "starts with two zero bytes, a type code and the number of dimensions."
+            "starts with two zero bytes, a type code and the number of dimensions"
+            f"{_looks_like(magic, stream)}."
         )
     if magic[2] not in IDX_TYPES:
         raise FormatError(
@@ -142,6 +148,12 @@ def _read_header(stream: BinaryIO, where: str) -> tuple[np.dtype, tuple[int, ...
         )
     shape = tuple(int(d) for d in np.frombuffer(dims, dtype=">u4"))
     return IDX_TYPES[magic[2]][1], shape
+
+
+def _looks_like(magic: bytes, stream: BinaryIO) -> str:
+    """``"; it looks like <kind>"`` from the file's first bytes, or ``""``."""
+    hint = describe_file_start(magic + stream.read(HEAD_BYTES - len(magic)))
+    return f"; {hint}" if hint else ""
 
 
 def _read_at_most(stream: BinaryIO, limit: int) -> bytearray:

@@ -18,7 +18,7 @@ import threading
 
 import numpy as np
 
-from ..base import FormatError, MXNetError
+from ..base import DataNotFoundError, FormatError
 from .idx import read_idx
 
 __all__ = [
@@ -50,10 +50,6 @@ BUNDLED_DIR = pathlib.Path(__file__).resolve().parent / "data" / "mnist"
 _lock = threading.Lock()
 _verified: set[pathlib.Path] = set()
 _cache: dict[tuple, np.ndarray] = {}
-
-
-class DataNotFoundError(MXNetError, FileNotFoundError):
-    """A data directory or one of its files does not exist."""
 
 
 def bundled_dir() -> pathlib.Path:
@@ -142,7 +138,10 @@ def _sha256(path: pathlib.Path) -> str:
 
 def _read_cached(path: pathlib.Path) -> np.ndarray:
     """``read_idx(path)``, cached per process; bundled files are checksummed first."""
-    path = pathlib.Path(path).resolve()
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise DataNotFoundError(f"load_mnist: no such file {os.fspath(path)!r}.")
+    path = path.resolve()
     if path.parent == BUNDLED_DIR.resolve():
         verify_checksums(path.parent)
     stat = path.stat()

@@ -33,8 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from ..base import ParamError
+from ..base import DataNotFoundError, ParamError
 from ..datasets import mnist_files, read_pair
+from ..datasets.mnist import ENV_VAR
 from .ndarray_iter import NDArrayIter
 
 _log = logging.getLogger(__name__)
@@ -61,6 +62,11 @@ class MNISTIter(NDArrayIter):
         **kwargs: ``input_shape``, ``prefetch_buffer``, ``ctx`` (no effect)
             and ``dtype`` (``None`` or float32); others raise.
 
+    Raises:
+        DataNotFoundError: ``image`` or ``label`` names no file (also a
+            ``FileNotFoundError``).
+        ParamError: an argument is out of range or unknown.
+
     Example:
         >>> it = MNISTIter(batch_size=100, flat=True, num_parts=60, silent=True)
         >>> it.provide_data, it.provide_label
@@ -85,6 +91,7 @@ class MNISTIter(NDArrayIter):
         **kwargs: Any,
     ) -> None:
         _check_args(batch_size, seed, num_parts, part_index, kwargs)
+        _check_files(image=image, label=label)
         if image is None or label is None:
             files = mnist_files()
             image = files["train_data"] if image is None else image
@@ -144,6 +151,19 @@ def _check_args(batch_size: Any, seed: Any, num_parts: Any, part_index: Any,
             f"MNISTIter: part_index must be < num_parts={num_parts}; got {part_index}."
         )
     _check_unused(kwargs)
+
+
+def _check_files(**paths: str | os.PathLike | None) -> None:
+    """DataNotFoundError naming the argument whose file is not there."""
+    for arg, path in paths.items():
+        if path is None or os.path.isfile(path):
+            continue
+        what = "is a directory" if os.path.isdir(path) else "no such file"
+        raise DataNotFoundError(
+            f"MNISTIter: {arg}={os.fspath(path)!r}: {what}; expected an IDX file "
+            "(plain or .gz). MNISTIter() without image= and label= reads the "
+            f"MNIST copy bundled with mxlite (or the directory in ${ENV_VAR})."
+        )
 
 
 _NO_EFFECT = ("input_shape", "prefetch_buffer", "ctx")

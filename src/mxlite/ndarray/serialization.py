@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
-from mxlite._fileio import atomic_writer
+from mxlite._fileio import HEAD_BYTES, atomic_writer, describe_file_start
 from mxlite.base import DTypeError, FormatError, ShapeError
 
 __all__ = ["dumps_arrays", "load_arrays", "loads_arrays", "save_arrays"]
@@ -318,15 +318,23 @@ def _read_names(r: _Reader, count: int) -> list[str]:
     return names
 
 
+def _not_ndarray_file(r: _Reader) -> FormatError:
+    """The error for a file without the list magic, saying what it is instead."""
+    head = bytes(r.buf[:HEAD_BYTES])
+    found = (f"found header magic {_U64.unpack(head[:8])[0]:#x}, expected 0x112"
+             if len(head) >= 8 else
+             f"found {len(head)} bytes, expected an 8-byte header magic 0x112")
+    hint = describe_file_start(head)
+    return r.error("not an MXNet NDArray file", found + (f"; {hint}" if hint else ""),
+                   at=0)
+
+
 def _parse(buf: bytes | bytearray | memoryview, source: str | None) -> ArrayData:
     r = _Reader(buf, source)
-    magic, _reserved, count = r.unpack(_FILE_HEAD, "file header", "file header")
-    if magic != _LIST_MAGIC:
-        raise r.error(
-            "not an MXNet NDArray file",
-            f"found header magic {magic:#x}, expected 0x112",
-            at=0,
-        )
+    # A file cut inside the magic (or empty) is a truncated one, said below.
+    if not _U64.pack(_LIST_MAGIC).startswith(bytes(r.buf[:8])):
+        raise _not_ndarray_file(r)
+    _magic, _reserved, count = r.unpack(_FILE_HEAD, "file header", "file header")
     if count * _MIN_RECORD_BYTES + _U64.size > r.remaining():
         raise r.error(
             "bad file header",

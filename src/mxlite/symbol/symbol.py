@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .._fileio import atomic_write_bytes
+from .._fileio import HEAD_BYTES, atomic_write_bytes, describe_file_start
 from ..base import FormatError, GraphError, ParamError, ShapeError
 from ..ops import get_op
 from ..ops.params import to_attr_string
@@ -462,7 +462,9 @@ def load(fname: str) -> Symbol:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise FormatError(f"{fname}: not a UTF-8 symbol JSON file ({err}).") from None
+        hint = describe_file_start(raw[:HEAD_BYTES])
+        raise FormatError(f"{fname}: not a UTF-8 symbol JSON file ({err})"
+                          f"{f'; {hint}' if hint else ''}.") from None
     try:
         return load_json(text)
     except FormatError as err:

@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from ..._fileio import HEAD_BYTES, describe_file_start
 from ...base import FormatError, MXNetError
 
 __all__ = ["NONE_KEYS", "NpzReader"]
@@ -153,10 +154,12 @@ def _open(source: str | os.PathLike | BinaryIO, name: str) -> tuple[Any, BinaryI
 def _load(f: BinaryIO, name: str) -> Any:
     head = _first_bytes(f)
     if head is not None and not head.startswith((b"PK", np.lib.format.MAGIC_PREFIX)):
+        hint = describe_file_start(head)
         raise FormatError(
             f"load_npz: {name!r} is not an .npz archive (a zip file, starting "
-            f"with b'PK'); got a file starting with {head!r}. Pass a file "
-            "written by save_npz or numpy.savez."
+            f"with b'PK'); got a file starting with {head[:8]!r}"
+            f"{f'; {hint}' if hint else ''}. Pass a file written by save_npz or "
+            "numpy.savez."
         )
     try:
         npz = np.load(f, allow_pickle=False)
@@ -176,10 +179,10 @@ def _load(f: BinaryIO, name: str) -> Any:
 
 
 def _first_bytes(f: BinaryIO) -> bytes | None:
-    """The first 8 bytes, read without moving the file; None if unknowable."""
+    """The first bytes, read without moving the file; None if unknowable."""
     try:
         position = f.tell()
-        head = f.read(8)
+        head = f.read(HEAD_BYTES)
         f.seek(position)
     except (AttributeError, OSError, ValueError):
         return None

@@ -152,7 +152,8 @@ def test_mnist_iter_names_the_missing_file_and_the_bundled_copy(arg, tmp_path,
     assert str(err.value) == (
         f"MNISTIter: {arg}={path!r}: no such file; expected an IDX file (plain or .gz). "
         "MNISTIter() without image= and label= reads the MNIST copy bundled with mxlite "
-        "(or the directory in $MXLITE_DATA).")
+        "(or the directory in $MXLITE_DATA); mx.test_utils.get_mnist_ubyte() writes "
+        "that copy into data/ as the files MXNet's tutorial names.")
 
 
 def test_mnist_iter_of_a_directory(tmp_path):

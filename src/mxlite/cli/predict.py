@@ -12,8 +12,8 @@ from .. import checkpoint, context, io, module, symbol
 from .._fileio import HEAD_BYTES, describe_file_start
 from ..base import FormatError
 from ..datasets import load_mnist, read_idx
+from .device import device_context
 from .errors import UsageError
-from .train import device_context
 
 __all__ = ["FORMATS", "load_images", "run"]
 

@@ -25,6 +25,7 @@ from .. import callback, checkpoint, context, io, metric, module, optimizer, ran
 from .._fileio import atomic_write_bytes
 from ..datasets import load_mnist
 from . import runs
+from .device import device_context
 from .errors import UsageError
 from .history import CurveRecorder, History, curve_frequent
 from .models import INITIALIZERS, MODELS
@@ -39,14 +40,6 @@ _log = logging.getLogger(__name__)
 # 20 batches, a divisor of 100, so the compiled chunks keep few lengths.
 _SPEEDOMETER_FREQUENT = 100
 _BAR_FREQUENT = 20
-
-
-def device_context(name: str, command: str) -> context.Context:
-    """``cpu`` or ``gpu`` as a Context; UsageError if JAX sees no GPU."""
-    if name == "gpu" and context.num_gpus() == 0:
-        raise UsageError("--ctx gpu: JAX found no GPU on this machine; use --ctx cpu "
-                         "(or install a CUDA build of jaxlib)", prog=command)
-    return context.gpu() if name == "gpu" else context.cpu()
 
 
 def _optimizer_params(args: argparse.Namespace) -> dict:

@@ -162,7 +162,9 @@ def _check_files(**paths: str | os.PathLike | None) -> None:
         raise DataNotFoundError(
             f"MNISTIter: {arg}={os.fspath(path)!r}: {what}; expected an IDX file "
             "(plain or .gz). MNISTIter() without image= and label= reads the "
-            f"MNIST copy bundled with mxlite (or the directory in ${ENV_VAR})."
+            f"MNIST copy bundled with mxlite (or the directory in ${ENV_VAR}); "
+            "mx.test_utils.get_mnist_ubyte() writes that copy into data/ as the "
+            "files MXNet's tutorial names."
         )
 
 

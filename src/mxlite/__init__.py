@@ -41,6 +41,10 @@ _LAZY: dict[str, tuple[str, str | None]] = {
         "Context", "cpu", "gpu", "num_gpus", "current_context")},
 }
 
+# Symbol.bind, simple_bind and eval come from the executor layer (above the
+# symbol layer), so reaching the symbols through mx also loads the executor.
+_COMPANIONS: dict[str, tuple[str, ...]] = {".symbol": (".executor",)}
+
 __all__ = ["autograd", "base", "callback", "checkpoint", "context", "executor",
            "initializer", "init", "io", "lr_scheduler", "metric", "model", "module",
            "mod", "ndarray", "nd", "optimizer", "profiler", "random", "symbol", "sym",
@@ -55,6 +59,8 @@ def __getattr__(name: str) -> object:
     if name in _LAZY:
         module_name, attribute = _LAZY[name]
         value = _importlib.import_module(module_name, __name__)
+        for companion in _COMPANIONS.get(module_name, ()):
+            _importlib.import_module(companion, __name__)
         if attribute is not None:
             value = getattr(value, attribute)
         globals()[name] = value

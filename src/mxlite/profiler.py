@@ -45,6 +45,7 @@ from typing import Any
 
 from jax import profiler as jax_profiler
 
+from . import _platform  # noqa: F401  (JAX config: x64 before any array)
 from ._fileio import atomic_write_bytes
 from .base import MXNetError, ParamError, did_you_mean
 

@@ -363,6 +363,7 @@ def test_info_in_process():
     assert f"device     {platform} " in out
 
 
+@pytest.mark.slow
 def test_python_m_mxlite_info_subprocess():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *sys.path])}
     result = subprocess.run([sys.executable, "-m", "mxlite", "info"], env=env,

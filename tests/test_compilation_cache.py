@@ -56,6 +56,7 @@ def _train(cache: Path) -> list:
     return json.loads(done.stdout.splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_second_run_loads_the_training_loop_from_the_cache(tmp_path):
     cache = tmp_path / "xla"
     assert "loop" not in _train(cache)

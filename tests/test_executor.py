@@ -28,6 +28,7 @@ def _bind_mlp(batch_size: int = 8, grad_req="write"):
 
 
 class TestMLP:
+    @pytest.mark.slow
     def test_forward_and_gradients_match_plain_jax(self):
         exe, params = _bind_mlp()
         x, y = nets.batch((8, 1, 28, 28))
@@ -49,6 +50,7 @@ class TestMLP:
         ref = np.exp(h - h.max(1, keepdims=True))
         np.testing.assert_allclose(out, ref / ref.sum(1, keepdims=True), rtol=1e-5, atol=1e-6)
 
+    @pytest.mark.slow
     def test_executor_equals_autograd(self):
         exe, params = _bind_mlp()
         x, y = nets.batch((8, 1, 28, 28))
@@ -113,6 +115,7 @@ class TestMLP:
 
 
 class TestLeNet:
+    @pytest.mark.slow
     def test_gradients_match_autograd_and_shapes(self):
         sym = nets.lenet()
         shape = (4, 1, 28, 28)
@@ -189,6 +192,7 @@ class TestAuxAndRandomness:
         bn = mx.sym.BatchNorm(data, fix_gamma=False, name="bn")
         return mx.sym.Dropout(bn, p=0.5, name="drop")
 
+    @pytest.mark.slow
     def test_aux_updates_once_per_forward_backward(self):
         exe = self._bn_net().simple_bind(mx.cpu(), data=(16, 3))
         exe.aux_dict["bn_moving_var"][:] = 1.0
@@ -200,6 +204,7 @@ class TestAuxAndRandomness:
         np.testing.assert_allclose(exe.aux_dict["bn_moving_mean"].asnumpy(),
                                    0.1 * x.mean(0), rtol=1e-5)
 
+    @pytest.mark.slow
     def test_dropout_mask_is_shared_by_outputs_and_gradient(self):
         exe = mx.sym.Dropout(mx.sym.var("data"), p=0.5).simple_bind(mx.cpu(), data=(50, 40))
         x = np.full((50, 40), 3.0, np.float32)
@@ -277,6 +282,7 @@ _SGD_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_same_seed_gives_bit_identical_parameters(tmp_path):
     """Two runs, pinned to one core, give the same bytes after SGD steps."""
     script = tmp_path / "sgd.py"

@@ -77,6 +77,7 @@ def _draw(rule, shape, dtype="float32", key=KEY):
     return np.asarray(rule(key, shape, dtype), dtype=np.float64)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", RANDOM + [c[:3] for c in FIXED], ids=lambda c: c[0])
 def test_shape_and_dtype(case, dtype):
@@ -87,6 +88,7 @@ def test_shape_and_dtype(case, dtype):
     assert out.shape == shape and out.dtype == jnp.dtype(dtype)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", RANDOM, ids=lambda c: c[0])
 def test_statistics_match_the_formula(case):
     _, rule, shape, dist, size, mean = case
@@ -112,6 +114,7 @@ def test_same_key_same_values_other_key_other_values(case):
     assert np.unique(first).size > 100  # not a constant
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", RANDOM, ids=lambda c: c[0])
 def test_jit_gives_the_eager_values(case):
     rule = case[1]
@@ -133,6 +136,7 @@ def test_fixed_rules_values_and_no_key(case):
 
 @pytest.mark.parametrize("shape, rand_type", [
     ((20, 50), "uniform"), ((50, 20), "normal"), ((8, 2, 3, 3), "uniform")])
+@pytest.mark.slow
 def test_orthogonal_rows_or_columns_orthonormal(shape, rand_type):
     w = _draw(rules.orthogonal(1.5, rand_type), shape).reshape(shape[0], -1)
     gram = w @ w.T if w.shape[0] <= w.shape[1] else w.T @ w
@@ -157,6 +161,7 @@ def test_mocha_layout_and_mxnet_layout_agree_on_fan_in():
     assert rules.fans((5, 5, 20, 50), "mocha")[0] == rules.fans((50, 20, 5, 5))[0]
 
 
+@pytest.mark.slow
 def test_the_fan_convention_changes_the_scale():
     mocha = _draw(rules.lecun_uniform(fan="mocha"), (300, 10))
     chainer = _draw(rules.lecun_uniform(fan="chainer"), (300, 10))
@@ -229,6 +234,7 @@ _CLASSES = [  # (MXNet initializer, the rule it must call)
 
 @pytest.mark.parametrize("init, rule", _CLASSES,
                          ids=[type(i).__name__ for i, _ in _CLASSES])
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 def test_mxnet_class_fills_with_its_rule_and_one_key_per_array(init, rule, dtype):
     mx.random.seed(11)
@@ -262,6 +268,7 @@ def test_mxnet_class_errors_name_the_class_the_parameter_and_the_rule():
 
 @pytest.mark.parametrize("module", [rules, _fans, policy, mx.initializer, _base,
                                     _composite], ids=lambda m: m.__name__)
+@pytest.mark.slow
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
@@ -290,6 +297,7 @@ _RECORDED = [
 ]
 
 
+@pytest.mark.slow
 def test_seeded_mxnet_fills_give_the_recorded_values():
     mx.random.seed(0)
     for init, name, shape, dtype, expected in _RECORDED:

@@ -81,6 +81,7 @@ def test_normal_moments():
     ((300, 500), 500, 300),                # FullyConnected: (num_hidden, input)
     ((64, 32, 3, 3), 32 * 9, 64 * 9),      # Convolution: (out, in, kh, kw)
 ])
+@pytest.mark.slow
 @pytest.mark.parametrize("factor_type", ["avg", "in", "out"])
 def test_xavier_fans_match_the_formula(shape, fan_in, fan_out, factor_type):
     factor = {"avg": (fan_in + fan_out) / 2, "in": fan_in, "out": fan_out}[factor_type]
@@ -92,6 +93,7 @@ def test_xavier_fans_match_the_formula(shape, fan_in, fan_out, factor_type):
     assert gau.std() == pytest.approx(scale, rel=0.03)
 
 
+@pytest.mark.slow
 def test_msraprelu_is_gaussian_xavier_with_he_magnitude():
     w = _filled(mx.init.MSRAPrelu("in", slope=0.0), "conv_weight", (128, 64, 3, 3))
     assert w.std() == pytest.approx(np.sqrt(2.0 / (64 * 9)), rel=0.02)
@@ -107,6 +109,7 @@ def test_xavier_rejects_vectors_and_bad_options():
         mx.init.Xavier(factor_type="mean")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", [(20, 50), (50, 20), (8, 2, 3, 3)])
 @pytest.mark.parametrize("rand_type", ["uniform", "normal"])
 def test_orthogonal_rows_or_columns_orthonormal(shape, rand_type):
@@ -196,6 +199,7 @@ def test_verbose_lines_go_to_the_mxlite_initializer_logger(caplog):
     assert caplog.records[0].getMessage().startswith("Initialized a_weight as ")
 
 
+@pytest.mark.slow
 def test_seed_makes_draws_reproducible():
     def draw():
         inits = (mx.init.Uniform(), mx.init.Normal(), mx.init.Xavier(),

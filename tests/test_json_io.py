@@ -43,6 +43,7 @@ def without_row_ptr(graph: dict) -> dict:
 
 # -- round trip ------------------------------------------------------------------
 class TestRoundTrip:
+    @pytest.mark.slow
     @pytest.mark.parametrize("name", ["mlp", "lenet"])
     def test_same_graph_and_outputs(self, name: str) -> None:
         sym = BUILDERS[name]()

@@ -129,6 +129,7 @@ def test_epoch_end_callback_gets_mxnet_arguments(trained):
     assert max_diff(as_np(arg_params), as_np(trained["model"].arg_params)) == 0
 
 
+@pytest.mark.slow
 def test_eval_callbacks_get_mxnet_feedforward_numbers():
     x, y = dataset(40, seed=8)
     vx, vy = dataset(23, seed=9)  # 5 batches of 5, the last padded
@@ -257,6 +258,7 @@ def test_a_second_fit_continues_from_the_trained_parameters():
 # -- inference -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_predict_equals_module_predict(trained, data):
     model = trained["model"]
     probs = model.predict(data["vx"])  # an array: batches of numpy_batch_size, padded
@@ -310,6 +312,7 @@ def test_score_is_the_metric_value(trained, data):
 # -- checkpoints and create ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_save_load_round_trip(trained, data, tmp_path, caplog):
     model = trained["model"]
     prefix = str(tmp_path / "ff")

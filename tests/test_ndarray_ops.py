@@ -230,6 +230,7 @@ class TestLinearAlgebra:
 
 # --------------------------------------------------------------- reductions
 class TestReductions:
+    @pytest.mark.slow
     @pytest.mark.parametrize("name", ["sum", "mean", "max", "min"])
     @pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 2)])
     @pytest.mark.parametrize("keepdims", [False, True])

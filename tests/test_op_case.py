@@ -29,6 +29,7 @@ def _inputs_under(hash_seed: str) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_inputs_are_the_same_under_any_pythonhashseed():
     # hash(str) differs between these two processes; the case's inputs must not.
     first, second = _inputs_under("1"), _inputs_under("2")

@@ -52,6 +52,7 @@ def test_run_stop_dump_writes_a_trace_and_a_tensorboard_dir(tmp_path):
         profiler.dump()
 
 
+@pytest.mark.slow
 def test_gz_name_pause_resume_and_dumps(tmp_path):
     profiler.set_config(filename="trace.json.gz")
     profiler.set_state("run")

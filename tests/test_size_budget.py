@@ -12,6 +12,8 @@ import ast
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 SRC = Path(__file__).resolve().parents[1] / "src" / "mxlite"
 OP_FILE_LINES = 260  # "an op file stays under about 250 lines"
 MODULE_LINES = 800
@@ -130,6 +132,7 @@ def over_budget() -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_modules_and_functions_within_budget():
     assert over_budget() == []
 

@@ -46,6 +46,7 @@ def _model_from(ref: dict, prefix: str) -> SoftmaxClassifier:
     return model
 
 
+@pytest.mark.slow
 def test_chainer_model_file_loads_into_lazy_links_and_gives_chainer_outputs(ref):
     model = SoftmaxClassifier(MLP(50, 10))
     assert model.predictor.l1.W.array is None
@@ -74,6 +75,7 @@ def test_chainer_optimizer_file_restores_t_and_adam_state(ref):
                                               state[f"{path[1:]}/{slot}"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ["compiled", "eager"])
 def test_three_adam_updates_match_chainer(ref, path):
     model = _model_from(ref, "init")
@@ -132,6 +134,7 @@ def test_save_then_load_into_a_fresh_model_gives_identical_outputs(tmp_path, ref
 
 @pytest.mark.skipif(not CHAINER_PY.exists(), reason="Chainer 7.8.1 venv absent "
                     "(bash benchmarks/peers/setup_peers.sh chainer)")
+@pytest.mark.slow
 def test_files_written_by_mxlite_load_in_chainer(tmp_path, ref):
     model = SoftmaxClassifier(MLP(50, 10))
     serializers.load_npz(str(FIX / "classifier_mlp.model"), model)

@@ -179,6 +179,7 @@ def test_get_mnist_ndim(ndim, shape):
     assert train[0][0].shape == shape and test[0][0].shape == shape
 
 
+@pytest.mark.slow
 def test_get_mnist_scale_dtype_and_rgb():
     train, _ = get_mnist(ndim=3, scale=255.0, dtype=np.float64, rgb_format=True,
                          label_dtype=np.int64)  # fmt: skip

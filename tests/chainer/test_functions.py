@@ -73,6 +73,7 @@ def softmax_ref(x, axis=1):
                                                        "cover_all": True},
     {"stride": 1, "pad": 1, "dilate": 2}, {"stride": 1, "pad": 0, "groups": 2}],
     ids=["plain", "stride_pad", "cover_all", "dilate", "groups"])
+@pytest.mark.slow
 def test_convolution_2d_matches_loops(kw):
     groups = kw.get("groups", 1)
     x, W, b = RNG.randn(2, 4, 6, 6), RNG.randn(6, 4 // groups, 3, 3), RNG.randn(6)
@@ -101,6 +102,7 @@ def test_linear_and_embed_id():
 @pytest.mark.parametrize("k,s,p,cover_all", [(2, 2, 0, True), (3, 2, 0, True),
                                              (3, 2, 0, False), (3, 2, 1, True),
                                              (2, 1, 1, False)])
+@pytest.mark.slow
 def test_max_pooling_2d(k, s, p, cover_all):
     x = RNG.randn(2, 3, 7, 7)
     y, idx = F.max_pooling_2d(x, k, s, p, cover_all=cover_all, return_indices=True)

@@ -65,6 +65,7 @@ def check_grad(fn, *inputs, consts=(), eps: float = 1e-6, rtol: float = 1e-5,
                          ids=["relu", "sigmoid", "tanh", "leaky_relu", "leaky_relu_0.1",
                               "softmax", "log_softmax", "softmax_axis0",
                               "log_softmax_axis-1"])
+@pytest.mark.slow
 def test_activation(fn):
     check_grad(fn, _away_from_zero(3, 4))
 
@@ -84,6 +85,7 @@ def test_linear_n_batch_axes():
                                                                 "stride": 3},
                                 {"dilate": 2}, {"groups": 2}],
                          ids=["plain", "stride_pad", "cover_all", "dilate", "groups"])
+@pytest.mark.slow
 def test_convolution_2d(kw):
     groups = kw.get("groups", 1)
     check_grad(lambda x, W, b: F.convolution_2d(x, W, b, **kw), _randn(1, 2, 4, 4),
@@ -125,6 +127,7 @@ def test_dropout_gradient_is_its_mask():
 @pytest.mark.parametrize("shape,axis", [((4, 3), None), ((2, 3, 2, 2), None),
                                         ((2, 3, 2), (0, 2))],
                          ids=["nc", "nchw", "axis_0_2"])
+@pytest.mark.slow
 def test_batch_normalization(shape, axis):
     check_grad(lambda x, g, b: F.batch_normalization(x, g, b, axis=axis),
                _randn(*shape), _randn(3) + 1.5, _randn(3), rtol=1e-4, atol=1e-6)
@@ -143,6 +146,7 @@ def test_fixed_batch_normalization():
 # -- losses -------------------------------------------------------------------------
 @pytest.mark.parametrize("kw", [{}, {"normalize": False}, {"reduce": "no"}],
                          ids=["mean", "normalize_false", "reduce_no"])
+@pytest.mark.slow
 def test_softmax_cross_entropy(kw):
     t = np.array([1, -1, 2, 0], np.int32)
     check_grad(lambda x, t: F.softmax_cross_entropy(x, t, **kw), _randn(4, 3),
@@ -202,6 +206,7 @@ def test_weighted_mean():
     lambda a, b: 2.0 - a - b, lambda a, b: a ** 2 + 2.0 ** b, lambda a, b: a @ b.T,
 ], ids=["add", "sub", "mul", "div", "pow", "neg_scalars", "rdiv", "rsub", "pow_scalar",
         "matmul"])
+@pytest.mark.slow
 def test_variable_arithmetic(fn):
     check_grad(fn, _away_from_zero(2, 3), _away_from_zero(2, 3))
 

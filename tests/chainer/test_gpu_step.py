@@ -13,6 +13,7 @@ import re
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from jax import export
 
 import mxlite.chainer as chainer
@@ -67,6 +68,7 @@ def _exported(platform: str) -> list[str]:
     return re.findall(r"\b(stablehlo\.[a-z_]+|custom_call @\w+)", mlir)
 
 
+@pytest.mark.slow
 def test_the_chainer_step_lowers_for_cuda_with_native_convolutions():
     on_gpu = _exported("cuda")
     assert on_gpu.count("stablehlo.convolution") >= 2  # forward + weight gradient

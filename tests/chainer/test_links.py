@@ -207,6 +207,7 @@ def _state(model) -> dict:
     return out
 
 
+@pytest.mark.slow
 def test_compiled_and_eager_updates_agree():
     compiled, eager = _twins(ConvNet)
     opts = []
@@ -246,6 +247,7 @@ def test_statistics_created_while_compiling_are_updated():
     assert not np.allclose(_np(eager.bn.avg_mean), 0.0)
 
 
+@pytest.mark.slow
 def test_dropout_in_the_compiled_step_draws_each_step_and_obeys_train():
     model = ConvNet(dropout=0.5)
     opt = optimizers.SGD()
@@ -290,6 +292,7 @@ class SoftmaxClassifier(chainer.Chain):
         return self.loss
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "eager"])
 def test_tiny_lenet_follows_chainer(compiled):
     with np.load(FIXTURES / "lenet_reference.npz") as f:

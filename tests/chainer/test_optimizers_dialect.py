@@ -34,6 +34,7 @@ def _sgd_reference(w, b, lr, rate=0.0):
     return w - lr * (gw + rate * w), b - lr * (gb + rate * b)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", ["lossfun", "manual"])
 def test_sgd_with_weight_decay_hook_matches_numpy(form):
     model = _model()

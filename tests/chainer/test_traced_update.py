@@ -67,6 +67,7 @@ def _train(model: Net, steps: int = 3) -> list[float]:
 @pytest.mark.parametrize(("mode", "reason"), [
     ("branch", "needs an array's value in Python"), ("numpy", "converts an array to NumPy"),
     ("print", "printing of a Variable needs its value")])
+@pytest.mark.slow
 def test_untraceable_model_falls_back_once_and_matches_the_compiled_one(mode, reason,
                                                                         capsys):
     traced, fallback = _pair(mode)
@@ -124,6 +125,7 @@ class Noisy(chainer.Chain):
         return F.sum(_ops.call("Dropout", self.l1(x), p=0.5))
 
 
+@pytest.mark.slow
 def test_every_compiled_step_draws_a_fresh_dropout_mask_reproducibly():
     def run(seed: int) -> list[float]:
         mx.random.seed(seed)

@@ -145,6 +145,7 @@ def test_plot_and_graph(run):
     assert 'label="FullyConnected"' in dot and " -> " in dot
 
 
+@pytest.mark.slow
 def test_resume_equals_uninterrupted(run, mnist, tmp_path):
     """Load snapshot_iter_40 into a fresh trainer: epoch 3 ends where the
     uninterrupted run ended."""
@@ -322,6 +323,7 @@ def test_evaluator_runs_in_test_mode_deterministically(mnist):
         float(np.asarray(model.loss.array)), rel=1e-6)
 
 
+@pytest.mark.slow
 def test_observe_lr_and_exponential_shift(tmp_path, mnist):
     optimizer = chainer.optimizers.MomentumSGD(lr=0.1)
     optimizer.setup(L.Classifier(MLP()))

@@ -90,6 +90,7 @@ def test_every_command_has_a_module_with_run():
         assert callable(importlib.import_module(f"mxlite.cli.{module}").run), command
 
 
+@pytest.mark.slow
 def test_info_subprocess_shows_no_jax_log_lines():
     result = _python("-m", "mxlite", "info")
     assert result.returncode == 0, result.stderr

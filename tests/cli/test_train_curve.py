@@ -97,6 +97,7 @@ def _png_size(path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+@pytest.mark.slow
 def test_plot_draws_epochs_alone_and_with_the_curve(tmp_path):
     rows = [{"epoch": e, "train_accuracy": 0.8 + e / 20, "val_accuracy": 0.85 + e / 20,
              "train_cross-entropy": 0.5 - e / 10, "val_cross-entropy": 0.4 - e / 10}

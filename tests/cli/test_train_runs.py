@@ -68,6 +68,7 @@ def _one_error(code: int, out: str, err: str, start: str) -> None:
 # -- a new folder per run ----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_runs_without_out_get_numbered_folders(small_mnist, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "runs" / "mlp-007").mkdir(parents=True)
@@ -129,6 +130,7 @@ def test_out_with_other_files_only_is_used(small_mnist, tmp_path):
     assert (tmp_path / "mlp-0001.params").is_file()
 
 
+@pytest.mark.slow
 def test_overwrite_removes_only_the_runs_files(small_mnist, first_run, tmp_path):
     out = _copy(first_run, tmp_path)
     keep = ["notes.txt", "mlp-best.params", "other-0001.params", ".hidden"]
@@ -161,6 +163,7 @@ def test_remove_run_names_what_it_removed(tmp_path):
 # -- --resume ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_resume_continues_with_the_saved_settings_and_optimizer_state(
         small_mnist, first_run, tmp_path):
     out = _copy(first_run, tmp_path)

@@ -104,6 +104,7 @@ def test_worker_exception_is_raised_in_the_consumer():
     assert it.next().data[0].tolist() == [1, 1]
 
 
+@pytest.mark.slow
 def test_abandoned_iterator_stops_its_thread():
     it = PrefetchingIter(make(n=100, batch_size=1), capacity=1)
     it.next()

@@ -142,6 +142,7 @@ def test_fit_sets_rescale_grad_to_one_over_batch_size(run):
     assert run["optimizer"].rescale_grad == pytest.approx(1 / 100)
 
 
+@pytest.mark.slow
 def test_predict_gives_probabilities_one_row_per_example(run, mnist):
     model = run["model"]
     # 1050 rows: the last batch is padded
@@ -206,6 +207,7 @@ def _jl_fit(params: dict, optimizer, force_init: bool = False, **kwargs):
     return model, x, y
 
 
+@pytest.mark.slow
 def test_sgd_rule_is_mxnet_jl_weight_decay_on_biases_too():
     """Two steps of mx.SGD against NumPy: g = grad/batch + wd*w for EVERY
     parameter (biases included), mom = mu*mom - lr*g, w += mom."""
@@ -245,6 +247,7 @@ def test_existing_parameters_are_kept_unless_force_init():
     np.testing.assert_array_equal(got["fc1_bias"], 0.0)
 
 
+@pytest.mark.slow
 def test_verbosity_levels(caplog):
     for level, count in ((0, 0), (1, 1), (2, 4), (3, 7)):
         caplog.clear()

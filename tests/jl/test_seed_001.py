@@ -30,6 +30,7 @@ def test_mlp_reaches_97_percent_after_20_epochs(tutorial, tmp_path, capsys, capl
     assert "== Epoch 020 ==========" in caplog.text
 
 
+@pytest.mark.slow
 def test_example_runs_one_epoch(tutorial, tmp_path, capsys, caplog):
     with root_logging_restored():
         accuracy = tutorial.main(["--epochs", "1", "--out", str(tmp_path)])

@@ -158,6 +158,7 @@ def test_the_dialect_namespace() -> None:
         assert hasattr(mx, name) and not hasattr(mxlite, name), name
 
 
+@pytest.mark.slow
 def test_get_mnist_providers() -> None:
     train, evaluation = mx.get_mnist_providers(100)
     assert [tuple(d.shape) for d in train.provide_data] == [(100, 784)]

@@ -210,6 +210,7 @@ def assert_close(actual: float, expected: float) -> None:
     np.testing.assert_allclose(actual, expected, rtol=2e-6, atol=1e-7, equal_nan=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_values_match_mxnet_formulas_local_and_global(case):
     data = batches(case)
@@ -229,6 +230,7 @@ def test_values_match_mxnet_formulas_local_and_global(case):
     assert math.isnan(metric.get_global()[1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_device_path_equals_update(case):
     data = batches(case, sizes=(8, 8, 8))
@@ -255,6 +257,7 @@ def test_device_path_equals_update(case):
     assert_close(device.get_global()[1], imperative.get_global()[1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_mask_excludes_padded_rows(case):
     (label, pred), (junk_label, junk_pred) = batches(case, sizes=(9, 3), seed=1)

@@ -68,6 +68,7 @@ def _hand_loss(params, x, label):
     return 2.0 * -jnp.mean(logp[jnp.arange(3), label.astype(np.int32)])
 
 
+@pytest.mark.slow
 def test_backward_matches_jax_grad_and_finite_differences():
     net, x, label = _grad_net()
     blobs = [*get_layer_state(net, "conv").parameters, *get_layer_state(net, "ip").parameters]

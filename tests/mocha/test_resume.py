@@ -169,6 +169,7 @@ def test_load_from_a_folder_takes_the_highest_iteration(tmp_path, monkeypatch):
     assert seen == [30] and run.resumed_from == tmp_path / "snapshot-000030.jld"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", ["memory", "memory-shuffled", "hdf5-shuffled"])
 def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path, source):
     list_file = _nets.write_hdf5(tmp_path / "data")

@@ -126,6 +126,7 @@ def _reference_sgd(params, x, y, n_iter, *, lr_at, mom_at, regu_coef, batch=_net
     # 0.5, 0.6, ... 0.9: the update at t must use the value at t - 1
     (MomPolicy.Linear(0.5, 0.1, 1, 0.9), lambda t: min(0.5 + 0.1 * t, 0.9)),
 ])
+@pytest.mark.slow
 def test_solve_equals_a_reference_sgd_loop(mom_policy, mom_at):
     net = _nets.memory_net()
     start = _nets.params_of(net)

@@ -51,6 +51,7 @@ def listing(directory: Path) -> list[str]:
 # -- round trips ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_save_then_load_gives_identical_predictions(tmp_path, caplog):
     mod = trained(tiny_bn)
     prefix = str(tmp_path / "net")
@@ -74,6 +75,7 @@ def test_save_then_load_gives_identical_predictions(tmp_path, caplog):
     assert np.abs(aux2["bn1_moving_mean"].asnumpy()).max() > 0  # the aux state was trained
 
 
+@pytest.mark.slow
 def test_model_level_save_and_load_checkpoint(tmp_path):
     mod = trained()
     arg, aux = mod.get_params()
@@ -151,6 +153,7 @@ def _resumed(tmp_path, shuffle: bool, schedule: bool, load_states: bool = True) 
     return as_np(second.get_params()[0])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_resume_from_checkpoint_continues_exactly(tmp_path, shuffle):
     """2 epochs straight == 1 epoch + save + Module.load + 1 epoch, bit for bit
@@ -158,6 +161,7 @@ def test_resume_from_checkpoint_continues_exactly(tmp_path, shuffle):
     assert max_diff(_straight(shuffle, False), _resumed(tmp_path, shuffle, False)) == 0
 
 
+@pytest.mark.slow
 def test_resume_keeps_the_learning_rate_schedule(tmp_path):
     """The update count is restored, so FactorScheduler continues at update 11."""
     assert max_diff(_straight(True, True), _resumed(tmp_path, True, True)) == 0
@@ -222,6 +226,7 @@ def _crash_on(monkeypatch, suffix: str) -> None:
     monkeypatch.setattr(os, "replace", replace)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".params", ".states", ".json"])
 def test_a_crash_while_saving_leaves_the_previous_checkpoint(tmp_path, monkeypatch, suffix):
     mod = trained()

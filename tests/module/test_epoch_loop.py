@@ -54,6 +54,7 @@ def test_stretches_of_different_lengths_compile_one_loop():
     assert compiles == 1
 
 
+@pytest.mark.slow
 def test_gpu_stretches_scan_like_the_cpu_loop(monkeypatch):
     # On a GPU each stretch is a fixed-length lax.scan (compiled per length);
     # no GPU here, so that branch runs on the CPU and must train identically.
@@ -101,6 +102,7 @@ def test_a_second_fit_with_an_equal_metric_does_not_recompile():
     assert cache.stats()["compiles"] == before
 
 
+@pytest.mark.slow
 def test_a_metric_with_other_settings_gets_its_own_loop():
     mod, it = _refit_module()
     top2, top3 = mx.metric.TopKAccuracy(top_k=2), mx.metric.TopKAccuracy(top_k=3)
@@ -115,6 +117,7 @@ def test_a_metric_with_other_settings_gets_its_own_loop():
     assert scored[3]["top_k_accuracy_3"] > scored[2]["top_k_accuracy_2"]
 
 
+@pytest.mark.slow
 def test_a_composite_metric_grown_between_fits_counts_every_child():
     # The same CompositeEvalMetric object with one child more: both children
     # accumulate in the second fit.

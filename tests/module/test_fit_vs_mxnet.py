@@ -55,6 +55,7 @@ def _fit_as_mxnet_did(symbol, optimizer: str, params: dict, arg_params: dict,
     return {k: v.asnumpy() for k, v in {**args, **auxs}.items()}, seen
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("run", sorted(RUNS))
 def test_fit_lands_on_mxnets_weights(run):
     optimizer, params = RUNS[run]
@@ -89,6 +90,7 @@ def _assert_summaries_match(trained: dict, theirs: dict) -> None:
                                    rtol=1e-5, atol=1e-6, err_msg=name)
 
 
+@pytest.mark.slow
 def test_lenet_fit_follows_mxnets_run():
     # The seed-002 LeNet (convolution as im2col + GEMM, tile max pooling with
     # its own gradient): same start, same batches, SGD lr 0.1. MXNet's runs are
@@ -135,6 +137,7 @@ def test_mxnets_two_lenet_runs_differ_where_a_pooling_tie_routes():
     assert abs(plain - mkldnn) > 100 * 1e-5 * abs(plain)
 
 
+@pytest.mark.slow
 def test_batchnorm_fit_follows_mxnets_run():
     # MXNet's BatchNorm defaults in training: fix_gamma=True (gamma stays 1, no
     # gradient), batch statistics in the forward pass, moving statistics with

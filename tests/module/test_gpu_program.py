@@ -14,6 +14,7 @@ import re
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from jax import export
 
 import mxlite as mx
@@ -81,6 +82,7 @@ def test_the_seed_lenet_training_loop_lowers_for_cuda_with_cudnn_convolutions():
     assert on_cpu.count("stablehlo.dot_general") > on_gpu.count("stablehlo.dot_general")
 
 
+@pytest.mark.slow
 def test_the_gpu_program_run_on_the_cpu_trains_like_the_cpu_path():
     mod, metric, cpu, gpu = _trainers(_lenet((4, 6), 16), 8)
     args = _epoch(mod, metric, gpu, 3, 8)

@@ -35,6 +35,7 @@ def _two_heads() -> tuple[mx.mod.Module, mx.io.NDArrayIter, dict]:
     return mod, it, expected
 
 
+@pytest.mark.slow
 def test_a_metric_named_for_one_head_counts_that_head_in_fit_and_score():
     mod, it, expected = _two_heads()
     assert expected["a"] != expected["b"]

@@ -228,6 +228,7 @@ def test_init_optimizer_instance_with_other_rescale_only_warns(caplog):
     assert not [r for r in caplog.records if "rescale_grad" in r.getMessage()]
 
 
+@pytest.mark.slow
 def test_forward_backward_update_is_one_sgd_step():
     """forward/backward/update/update_metric == plain-JAX gradient and MXNet's SGD rule."""
     p = tiny_params()
@@ -316,6 +317,7 @@ def test_backward_on_an_inference_module_raises():
 # -- fit ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_fit_logs_mxnet_lines(caplog):
     x, y = dataset(500)
     vx, vy = dataset(120, seed=9)
@@ -382,6 +384,7 @@ def _manual_params(epochs: int = 2):
     return as_np(mod.get_params()[0]), metric, correct, total
 
 
+@pytest.mark.slow
 def test_fast_path_equals_per_batch_path_and_manual_loop(monkeypatch):
     used = []
     original = mx.io.NDArrayIter.device_epoch
@@ -407,6 +410,7 @@ def test_fast_path_equals_per_batch_path_and_manual_loop(monkeypatch):
         assert metric.global_num_inst == 1050
 
 
+@pytest.mark.slow
 def test_fast_path_updates_batchnorm_aux_states_as_the_manual_loop():
     x, y = dataset(300)
     results = []
@@ -443,6 +447,7 @@ def test_speedometer_does_not_change_the_training_metric(caplog):
     assert sum("Speed:" in m for m in messages(caplog)) == 3  # batches 3, 6, 9
 
 
+@pytest.mark.slow
 def test_callbacks_get_mxnet_arguments():
     x, y = dataset(200)
     vx, vy = dataset(90, seed=5)

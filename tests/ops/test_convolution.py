@@ -75,6 +75,7 @@ class TestConvolution(OpCase):
 class TestConvolutionLowerings:
     """The GPU lowering (lax.conv_general_dilated) agrees with the CPU im2col one."""
 
+    @pytest.mark.slow
     @pytest.mark.parametrize("c", CASES, ids=[str(c) for c in CASES])
     def test_default_lowering_matches_reference(self, c):
         helper = TestConvolution()
@@ -88,6 +89,7 @@ class TestConvolutionLowerings:
         sizes = [4 * 1 * 5 * 5, 32 * 16 * 3 * 3]
         assert sizes[0] <= im2col._THIN_WEIGHT < sizes[1]
 
+    @pytest.mark.slow
     @pytest.mark.parametrize("c", GRADIENT_CASES, ids=[str(c) for c in GRADIENT_CASES])
     def test_lowerings_have_same_gradients(self, c):
         helper = TestConvolution()

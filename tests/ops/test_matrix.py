@@ -189,6 +189,7 @@ class TestMatrixBehaviour:
         np.testing.assert_array_equal(out, x[::-1])
         assert _run("slice", {"begin": (5,), "end": (2,)}, x).shape == (0,)
 
+    @pytest.mark.slow
     def test_simple_forwards(self):
         x = np.arange(6, dtype=np.float32).reshape(2, 3)
         np.testing.assert_array_equal(_run("dot", {}, x[0], x[1]), [x[0] @ x[1]])

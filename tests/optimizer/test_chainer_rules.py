@@ -161,6 +161,7 @@ def _close(actual, expected, rtol=1e-6):
     np.testing.assert_allclose(np.asarray(actual), expected, rtol=rtol, atol=1e-7)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_rule_matches_reference(case):
     cls, kwargs, ref, hp, slots = CASES[case]
@@ -450,6 +451,7 @@ def _fixture_optimizers():
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(_fixture_optimizers()))
 @pytest.mark.parametrize("hooks", ["none", "decay_clip"])
 def test_matches_real_chainer(name, hooks):

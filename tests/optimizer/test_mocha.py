@@ -162,6 +162,7 @@ class _Zeros(dict):
 _ZEROS = _Zeros()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("rule", "mom"), CASES)
 def test_steps_of_apply_match_mochas_formulas(rule, mom):
     make_policy, mom_ref = MOMS[mom]

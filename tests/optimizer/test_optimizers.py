@@ -241,6 +241,7 @@ def applied(case):
     return _APPLIED[case[0]]
 
 
+@pytest.mark.slow
 def test_apply_matches_mxnet_formula(case):
     params, state = applied(case)
     want_params, want_state = run_reference(case)
@@ -251,6 +252,7 @@ def test_apply_matches_mxnet_formula(case):
             np.testing.assert_allclose(state["slots"][n][k], v, rtol=2e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_imperative_update_equals_apply(case):
     pure, _ = applied(case)
     updater = mx.optimizer.get_updater(make_opt(case, param_idx2name=NAMES))
@@ -267,6 +269,7 @@ def test_imperative_update_equals_apply(case):
         assert isinstance(state0, tuple) and len(state0) == n_slots
 
 
+@pytest.mark.slow
 def test_states_round_trip_without_pickle(case):
     want, _ = applied(case)  # == an uninterrupted updater run (test above)
     first = mx.optimizer.get_updater(make_opt(case, param_idx2name=NAMES))
@@ -329,6 +332,7 @@ def test_wd_only_on_weight_and_gamma_when_names_are_known():
                         names).values())  # MXNet.jl decays everything
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["adam", "rmsprop"])
 def test_zero_weight_decay_never_reads_the_weight(name):
     # A known zero decay is skipped, not added as 0*w (a pass over w saved per

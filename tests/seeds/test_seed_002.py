@@ -34,6 +34,7 @@ def test_lenet_reaches_098_after_10_epochs(tutorial, caplog):
     assert "Epoch[9] Validation-accuracy=" in caplog.text
 
 
+@pytest.mark.slow
 def test_mlp_example_runs_one_epoch(tutorial, capsys, caplog):
     with root_logging_restored():
         accs = tutorial.main(["--model", "mlp", "--epochs", "1"])

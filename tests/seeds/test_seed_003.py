@@ -17,6 +17,7 @@ def tutorial():
     return load_example("mnist_chainer")
 
 
+@pytest.mark.slow
 def test_one_epoch_prints_the_tutorials_lines_and_saves_three_files(tutorial, capsys,
                                                                      tmp_path):
     acc = tutorial.main(["--epoch", "1", "--out", str(tmp_path / "r")])

@@ -49,6 +49,7 @@ def test_the_same_seed_gives_the_same_masks_and_another_seed_others():
     assert not np.array_equal(first, _run_stretch(jax.random.PRNGKey(8), 3))
 
 
+@pytest.mark.slow
 def test_module_fit_with_dropout_is_reproducible_from_mx_random_seed():
     def fit() -> np.ndarray:
         mx.random.seed(11)

@@ -40,3 +40,9 @@ collect_ignore = ["tests/fixtures"]
 def pytest_unconfigure(config) -> None:
     if _RUN_CACHE is not None:
         shutil.rmtree(_RUN_CACHE, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Run the slow tests first, so that pytest-xdist starts the longest ones
+    at once instead of leaving them for the end of the run on one worker."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

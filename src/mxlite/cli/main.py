@@ -68,8 +68,8 @@ _momentum = _number(float, "in [0, 1)", lambda v: 0.0 <= v < 1.0)
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "train", help="train a seed network on the bundled MNIST",
-        description="Train the seed tutorial's MLP or LeNet on MNIST, validate on the "
+        "train", help="train the MXNet tutorial's MLP or LeNet on the bundled MNIST",
+        description="Train the MLP or LeNet of MXNet's MNIST tutorial, validate on the "
         "test set after each epoch, and write into the run folder: a checkpoint with "
         "optimizer states after each epoch, run.json (the settings), metrics.json and "
         "learning_curve.png. A run never overwrites another.",

@@ -1,4 +1,4 @@
-"""The seed tutorials' networks (MXNet tutorial 002), as symbols, and the
+"""The networks of MXNet's MNIST tutorial (MLP and LeNet), as symbols, and the
 initializers ``mxlite train --init`` offers for them."""
 
 from __future__ import annotations

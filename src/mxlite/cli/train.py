@@ -1,4 +1,4 @@
-"""``mxlite train``: the seed tutorial's training run, with its outputs written.
+"""``mxlite train``: the MXNet MNIST tutorial's training run, with its outputs written.
 
 Trains the chosen network on the bundled MNIST with MXNet's log lines (and a
 progress bar on a terminal), validates on the test set after each epoch, and

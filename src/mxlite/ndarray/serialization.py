@@ -273,13 +273,17 @@ def _read_record(r: _Reader, index: int) -> np.ndarray:
             f"unknown type flag {flag}, expected 0-{len(_FLAG_NAMES) - 1}{hint}",
             at=r.pos - 4,
         )
-    size = 1
+    # NOTE: NumPy refuses a shape whose non-zero dimensions overflow
+    # (``(0, 2**62, 2**62)`` is "array is too big" though it holds nothing),
+    # so the bound is on their product, not on the element count.
+    size, extent = 1, dtype.itemsize
     for d in shape:
         size *= d
-    if size > _INT64_MAX:
+        extent *= max(d, 1)
+    if extent > _INT64_MAX:
         raise r.error(
             f"bad {context}",
-            f"shape {shape} has more elements than int64 holds",
+            f"shape {shape} of {dtype.name} spans more bytes than int64 holds",
             at=shape_at,
         )
     raw = r.take(size * dtype.itemsize, f"{dtype.name} data", context)

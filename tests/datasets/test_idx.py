@@ -212,3 +212,10 @@ def test_gzip_trailer_smaller_than_header_is_refused_unread(tmp_path, monkeypatc
     with pytest.raises(FormatError, match=r"by its gzip trailer.*truncated.*got 10"):
         read_idx(path)
     assert reads == [4, 4]  # the magic and the one dimension, no payload
+
+
+def test_empty_shape_with_huge_other_dimensions_is_a_format_error(tmp_path):
+    payload = bytes([0, 0, 0x08, 4]) + struct.pack(">4I", 0, 2**32 - 1, 2**32 - 1, 9)
+    path = write(tmp_path, "empty-huge", payload)
+    with pytest.raises(FormatError, match=r"empty-huge.*empty, but its other dimensions"):
+        read_idx(path)

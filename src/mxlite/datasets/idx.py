@@ -122,6 +122,19 @@ def _check_isize(isize: int, header: int, expected: int, item_shape: tuple) -> N
                       f"{where} (by its gzip trailer)")
 
 
+def _check_extent(shape: tuple, item: np.dtype, max_bytes: int, where: str) -> None:
+    """Refuse an empty shape whose other dimensions NumPy cannot index."""
+    # NOTE: NumPy will not even reshape to (0, 2**31, 2**31, ...) when the
+    # non-zero dimensions multiply past its index range ("array is too big").
+    extent = math.prod(max(d, 1) for d in shape) * item.itemsize
+    if 0 in shape and extent > max_bytes:
+        raise FormatError(
+            f"{where}: the header declares shape {shape} of {IDX_TYPES_NAME[item]}: "
+            f"empty, but its other dimensions span {extent} bytes, more than "
+            f"max_bytes={max_bytes}. The header is corrupt."
+        )
+
+
 def _read_stream(
     stream: BinaryIO, where: str, max_bytes: int, size: int | None, *,
     gzip_size: int | None = None,
@@ -134,6 +147,7 @@ def _read_stream(
     """
     item, shape = _read_header(stream, where)
     expected = math.prod(shape) * item.itemsize
+    _check_extent(shape, item, max_bytes, where)
     if gzip_size is not None:
         _check_isize(gzip_size, 4 + 4 * len(shape), expected, (item, shape, where))
     if expected > max_bytes:

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import symbol as sym
 from ..base import FormatError
+from ..chainer.serializers import NpzReader
 from ..checkpoint import load_states, save_states
 from ..datasets.idx import read_idx
 from ..ndarray.serialization import dumps_arrays, load_arrays
-from .. import symbol as sym
-from ..chainer.serializers import NpzReader
 
 __all__ = ["FORMATS", "Mutation", "apply", "random_mutations", "run_case"]
 
@@ -86,7 +86,8 @@ def _record(version: str, arr: np.ndarray) -> bytes:
         stype = b"" if version == "v1" else struct.pack("<i", 0)
         head = (struct.pack("<I", magic) + stype
                 + struct.pack(f"<i{len(dims)}q", len(dims), *dims))
-    return head + struct.pack("<iii", 1, 0, flag) + arr.astype(arr.dtype.newbyteorder("<")).tobytes()
+    data = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
+    return head + struct.pack("<iii", 1, 0, flag) + data
 
 
 _W = np.arange(6, dtype=np.float32).reshape(2, 3)
@@ -145,7 +146,8 @@ def _via_file(write: Callable[[str], None]) -> bytes:
 
 def _load_npz(path: str) -> object:
     with NpzReader(path) as reader:
-        return {key: reader.get(key) for key in reader.keys()}
+        names = reader.keys()
+        return {key: reader.get(key) for key in names}
 
 
 def _load_hdf5(path: str) -> object:

@@ -344,6 +344,6 @@ def test_encrypted_member_is_a_format_error(tmp_path):
     blob[central + 8] |= 0x01  # general-purpose flag bit 0: encrypted
     path = tmp_path / "locked.npz"
     path.write_bytes(bytes(blob))
-    with pytest.raises(FormatError, match=r"locked\.npz.*encrypted"):
-        with NpzReader(str(path)) as reader:
-            reader.get("W")
+    with (pytest.raises(FormatError, match=r"locked\.npz.*encrypted"),
+          NpzReader(str(path)) as reader):
+        reader.get("W")

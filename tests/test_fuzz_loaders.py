@@ -1,7 +1,7 @@
 """Property-based fuzzing of every file loader (hypothesis).
 
 Each case damages a valid file with a few mutations; the loader must return
-or raise FormatError naming the file (mxlite.testing.fuzz). A few hundred
+or raise FormatError naming the file (tools/fuzz_formats.py). A few hundred
 cases per format here; ``tools/fuzz_loaders.py --cases 20000`` runs long.
 """
 
@@ -13,9 +13,9 @@ import tempfile
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tools.fuzz_formats import FORMATS, KINDS, apply, run_case
 
 from mxlite.base import FormatError
-from mxlite.testing.fuzz import FORMATS, KINDS, apply, run_case
 
 MUTATIONS = st.lists(
     st.tuples(st.sampled_from(KINDS), st.integers(0, 1 << 16), st.integers(0, 1 << 32)),

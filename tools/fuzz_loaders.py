@@ -2,7 +2,7 @@
 
 Usage: ``PYTHONPATH=src python tools/fuzz_loaders.py --cases 20000``
 
-Each case damages a valid file of the format (mxlite.testing.fuzz) and loads
+Each case damages a valid file of the format (tools/fuzz_formats.py) and loads
 it; the loader must return or raise FormatError naming the file. Findings
 (anything else) are printed with the mutations that reproduce them, and the
 exit status is 1 if there are any. Peak memory is the process's maximum
@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-from mxlite.testing.fuzz import FORMATS, apply, random_mutations, run_case
+from fuzz_formats import FORMATS, apply, random_mutations, run_case
 
 
 def _fuzz(name: str, cases: int, seed: int, tmp: str) -> tuple[collections.Counter, list]:

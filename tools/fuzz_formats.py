@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import symbol as sym
-from ..base import FormatError
-from ..chainer.serializers import NpzReader
-from ..checkpoint import load_states, save_states
-from ..datasets.idx import read_idx
-from ..ndarray.serialization import dumps_arrays, load_arrays
+from mxlite import symbol as sym
+from mxlite.base import FormatError
+from mxlite.chainer.serializers import NpzReader
+from mxlite.checkpoint import load_states, save_states
+from mxlite.datasets.idx import read_idx
+from mxlite.ndarray.serialization import dumps_arrays, load_arrays
 
 __all__ = ["FORMATS", "Mutation", "apply", "random_mutations", "run_case"]
 
@@ -127,7 +127,7 @@ def _npz() -> bytes:
 
 
 def _hdf5() -> bytes:
-    from ..datasets.hdf5 import write_tree  # noqa: PLC0415  (h5py is optional)
+    from mxlite.datasets.hdf5 import write_tree  # noqa: PLC0415  (h5py is optional)
 
     tree = {"params_all": {"ip1": {"0": _W, "1": np.zeros(2, np.float32)}},
             "solver_state": {"iteration": 5, "learning_rate": 0.01}}
@@ -151,7 +151,7 @@ def _load_npz(path: str) -> object:
 
 
 def _load_hdf5(path: str) -> object:
-    from ..datasets.hdf5 import read_tree  # noqa: PLC0415  (h5py is optional)
+    from mxlite.datasets.hdf5 import read_tree  # noqa: PLC0415  (h5py is optional)
 
     return read_tree(path, where="fuzz")
 

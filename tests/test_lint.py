@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-CHECKED = ["src", "tests", "benchmarks", "examples", "conftest.py"]
+CHECKED = ["src", "tests", "benchmarks", "examples", "tools", "conftest.py"]
 
 
 def test_ruff_check_is_clean():

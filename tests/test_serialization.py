@@ -259,7 +259,7 @@ HOSTILE = {
     "negative dim": (file_bytes([v2_record((-3,), data=b"")]), r"negative dimension"),
     "product overflows int64": (
         file_bytes([v2_record((2**62, 2**62, 4), data=b"")]),
-        r"more elements than int64 holds",
+        r"more bytes than int64 holds",
     ),
     "data past end of file": (
         file_bytes([v2_record((1000,), data=b"\0" * 12)]),
@@ -380,3 +380,11 @@ def test_saved_file_gets_normal_permissions(tmp_path):
     target = tmp_path / "p.params"
     save_arrays(target, [np.ones(2, np.float32)])
     assert target.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_empty_array_with_huge_dimensions_is_a_format_error():
+    blob = (struct.pack("<QQQ", 0x112, 0, 1) + struct.pack("<Iii", 0xF993FAC9, 0, 3)
+            + struct.pack("<3q", 0, 2**62, 2**62) + struct.pack("<iii", 1, 0, 0)
+            + struct.pack("<Q", 0))
+    with pytest.raises(FormatError, match=r"record 0 at byte 32: shape \(0, 4611"):
+        loads_arrays(blob)

@@ -320,8 +320,20 @@ def leaf_gradients(heads, head_grads=None, retain_graph: bool = False) -> list[t
 
 def backward(heads, head_grads=None, retain_graph: bool = False,
              train_mode: bool = True) -> None:
-    """Accumulate gradients of ``heads`` into the leaves' ``.grad`` arrays."""
-    for handle, g in leaf_gradients(heads, head_grads, retain_graph):
+    """Accumulate gradients of ``heads`` into the leaves' ``.grad`` arrays.
+
+    Raises:
+        AutogradError: no leaf of the recorded graph has ``attach_grad()``, so
+            there is nowhere to put a gradient (MXNet refused this too).
+    """
+    pairs = leaf_gradients(heads, head_grads, retain_graph)
+    if not pairs:
+        raise AutogradError(
+            "backward: no array this result was computed from has attach_grad(), "
+            "so no gradient can be stored. Call x.attach_grad() on the inputs "
+            "before `with autograd.record():`, then compute and call backward()."
+        )
+    for handle, g in pairs:
         if handle._grad_req == "add":
             handle._grad._data = handle._grad._data + g
         elif handle._grad_req == "write":

@@ -15,6 +15,7 @@ from mxlite.base import DTypeError, FormatError, MissingKeyError, MXNetError, Sh
 from mxlite.chainer.serializers import (
     DictionarySerializer,
     NpzDeserializer,
+    NpzReader,
     load_npz,
     save_npz,
 )
@@ -333,3 +334,16 @@ def test_malformed_none_key_list_is_a_format_error(tmp_path):
     np.savez(tmp_path / "m.npz", _mxlite_none_keys=np.zeros(3))
     with pytest.raises(FormatError, match=r"malformed '_mxlite_none_keys' member"):
         load_npz(tmp_path / "m.npz", FakeLink({"W": None}))
+
+
+def test_encrypted_member_is_a_format_error(tmp_path):
+    buf = io.BytesIO()
+    np.savez(buf, W=np.ones((2, 3), np.float32))
+    blob = bytearray(buf.getvalue())
+    central = blob.index(b"PK\x01\x02")
+    blob[central + 8] |= 0x01  # general-purpose flag bit 0: encrypted
+    path = tmp_path / "locked.npz"
+    path.write_bytes(bytes(blob))
+    with (pytest.raises(FormatError, match=r"locked\.npz.*encrypted"),
+          NpzReader(str(path)) as reader):
+        reader.get("W")

@@ -195,3 +195,27 @@ def test_bad_max_bytes(tmp_path, bad):
     path = write(tmp_path, "ok", GOOD)
     with pytest.raises(ParamError, match="max_bytes must be an int >= 0"):
         read_idx(path, max_bytes=bad)
+
+
+def test_gzip_trailer_smaller_than_header_is_refused_unread(tmp_path, monkeypatch):
+    # The header claims 1 GiB; the trailer records the 18 bytes really there.
+    payload = bytes([0, 0, 0x08, 1]) + struct.pack(">I", 1 << 30) + bytes(10)
+    path = write(tmp_path, "liar.gz", payload, compress=True)
+    reads = []
+    original = gzip.GzipFile.read
+
+    def counting_read(self, size=-1):
+        reads.append(size)
+        return original(self, size)
+
+    monkeypatch.setattr(gzip.GzipFile, "read", counting_read)
+    with pytest.raises(FormatError, match=r"by its gzip trailer.*truncated.*got 10"):
+        read_idx(path)
+    assert reads == [4, 4]  # the magic and the one dimension, no payload
+
+
+def test_empty_shape_with_huge_other_dimensions_is_a_format_error(tmp_path):
+    payload = bytes([0, 0, 0x08, 4]) + struct.pack(">4I", 0, 2**32 - 1, 2**32 - 1, 9)
+    path = write(tmp_path, "empty-huge", payload)
+    with pytest.raises(FormatError, match=r"empty-huge.*empty, but its other dimensions"):
+        read_idx(path)

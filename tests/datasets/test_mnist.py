@@ -238,3 +238,19 @@ def test_malformed_sums_file(tmp_path):
     (tmp_path / "SHA256SUMS").write_text("not a checksum line\n")
     with pytest.raises(FormatError, match="line 1 is not '<sha256>  <file>'"):
         verify_checksums(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "listed", ["../secret", "/etc/hostname", "sub/file", "..", "a\\b"]
+)
+def test_sums_file_lists_only_plain_names(tmp_path, listed):
+    (tmp_path / "SHA256SUMS").write_text(f"{'0' * 64}  {listed}\n")
+    with pytest.raises(FormatError, match=r"expected a plain file name"):
+        verify_checksums(tmp_path)
+
+
+def test_sums_file_never_reads_a_device_or_a_link(tmp_path):
+    (tmp_path / "zero").symlink_to("/dev/zero")
+    (tmp_path / "SHA256SUMS").write_text(f"{'0' * 64}  zero\n")
+    with pytest.raises(FormatError, match=r"'zero', which is not a regular file"):
+        verify_checksums(tmp_path)

@@ -28,7 +28,7 @@ import h5py
 import numpy as np
 
 from .._fileio import HEAD_BYTES, atomic_write_bytes, describe_file_start
-from ..base import FormatError, MissingKeyError, ParamError
+from ..base import FormatError, MissingKeyError, MXNetError, ParamError
 from .mnist import DataNotFoundError, load_mnist_raw
 
 __all__ = [
@@ -164,7 +164,15 @@ def open_checked(path: str | os.PathLike, *, where: str) -> Iterator[h5py.File]:
         raise _error(where, path, None, f"not a readable HDF5 file (truncated or "
                      f"another format{_looks_like(path)}); h5py said: {e}") from e
     with f:
-        yield f
+        try:
+            yield f
+        except MXNetError:
+            raise
+        except (RuntimeError, KeyError, OSError) as e:
+            # NOTE: h5py reports damaged metadata met after opening (B-trees,
+            # heaps, object headers) as RuntimeError or KeyError, not OSError.
+            raise _error(where, path, None, "is corrupt (damaged HDF5 metadata); "
+                         f"h5py said: {e}") from e
 
 
 def _looks_like(path: str) -> str:
@@ -297,12 +305,20 @@ def _read_group(file: h5py.File, prefix: str, where: str, budget: list) -> dict:
                      f"{_MAX_DEPTH}; refused.")
     out = {}
     for key in _resolve(file, prefix, where):
+        if not isinstance(key, str):
+            raise _error(where, file.filename, prefix or "/", f"holds a member "
+                         f"whose name is not UTF-8: {key[:40]!r}.")
         name = f"{prefix}/{key}" if prefix else key
+        try:
+            is_group = isinstance(_resolve(file, name, where), h5py.Group)
+        except MissingKeyError as e:  # listed by its group, yet not there
+            raise _error(where, file.filename, name, "is listed by its group but "
+                         "cannot be opened; the file is corrupt.") from e
         budget[1] -= 1
         if budget[1] < 0:
             raise _error(where, file.filename, name, f"the file holds more than "
                          f"{_MAX_OBJECTS} objects; refused.")
-        if isinstance(_resolve(file, name, where), h5py.Group):
+        if is_group:
             out[key] = _read_group(file, name, where, budget)
             continue
         ds = checked_dataset(file, name, where=where, kinds=_NUMERIC + "bS",

@@ -5,8 +5,11 @@ dimensions), one big-endian uint32 per dimension, then the items in C order, eac
 big-endian. Every field is checked before it is trusted: a truncated, corrupted,
 wrong-type or oversized file raises :class:`~mxlite.base.FormatError` naming the
 file and what is wrong. Nothing is allocated from the declared dimensions; the
-payload is read in chunks, at most one byte past its declared length, so a gzip
-bomb cannot expand in memory.
+payload is read in chunks, at most one byte past its declared length (the
+declared size is the decompression limit), and a gzip file whose trailer
+(ISIZE) records less than the header declares is refused before any payload is
+decompressed: a small ``.gz`` cannot make the reader hold what it does not
+contain.
 """
 
 from __future__ import annotations
@@ -84,9 +87,10 @@ def read_idx(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> np.
         raw.seek(0)
         if not compressed:
             return _read_stream(raw, where, max_bytes, os.fstat(raw.fileno()).st_size)
+        isize = _gzip_isize(raw)
         try:
             with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-                return _read_stream(stream, where, max_bytes, None)
+                return _read_stream(stream, where, max_bytes, None, gzip_size=isize)
         except (OSError, EOFError, zlib.error) as err:
             raise FormatError(
                 f"{where}: the gzip stream is corrupt or truncated "
@@ -94,20 +98,66 @@ def read_idx(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> np.
             ) from err
 
 
+def _gzip_isize(raw: BinaryIO) -> int | None:
+    """The uncompressed size mod 2**32 a gzip trailer records (None if cut)."""
+    raw.seek(0, os.SEEK_END)
+    if raw.tell() < 18:  # 10-byte header + 8-byte trailer at the least
+        raw.seek(0)
+        return None
+    raw.seek(-4, os.SEEK_END)
+    isize = int.from_bytes(raw.read(4), "little")
+    raw.seek(0)
+    return isize
+
+
+def _check_isize(isize: int, header: int, expected: int, item_shape: tuple) -> None:
+    """Refuse, unread, a gzip whose trailer records less than the header declares.
+
+    ISIZE is the size mod 2**32, so only headers under 4 GiB are compared.
+    """
+    total = header + expected
+    if total < (1 << 32) and isize < total:
+        item, shape, where = item_shape
+        _check_length(max(isize - header, 0), expected, shape, item,
+                      f"{where} (by its gzip trailer)")
+
+
+def _check_extent(shape: tuple, item: np.dtype, max_bytes: int, where: str) -> None:
+    """Refuse an empty shape whose other dimensions NumPy cannot index."""
+    # NOTE: NumPy will not even reshape to (0, 2**31, 2**31, ...) when the
+    # non-zero dimensions multiply past its index range ("array is too big").
+    extent = math.prod(max(d, 1) for d in shape) * item.itemsize
+    if 0 in shape and extent > max_bytes:
+        raise FormatError(
+            f"{where}: the header declares shape {shape} of {IDX_TYPES_NAME[item]}: "
+            f"empty, but its other dimensions span {extent} bytes, more than "
+            f"max_bytes={max_bytes}. The header is corrupt."
+        )
+
+
 def _read_stream(
-    stream: BinaryIO, where: str, max_bytes: int, file_size: int | None
+    stream: BinaryIO, where: str, max_bytes: int, size: int | None, *,
+    gzip_size: int | None = None,
 ) -> np.ndarray:
-    """Parse header and payload from an open byte stream."""
+    """Parse header and payload from an open byte stream.
+
+    ``size`` is a plain file's length; ``gzip_size`` a gzip trailer's ISIZE.
+    Either way the payload is read only up to one byte past what the header
+    declares, so the declared size is the decompression limit.
+    """
     item, shape = _read_header(stream, where)
     expected = math.prod(shape) * item.itemsize
+    _check_extent(shape, item, max_bytes, where)
+    if gzip_size is not None:
+        _check_isize(gzip_size, 4 + 4 * len(shape), expected, (item, shape, where))
     if expected > max_bytes:
         raise FormatError(
             f"{where}: the header declares shape {shape} of {IDX_TYPES_NAME[item]}, "
             f"{expected} bytes; more than max_bytes={max_bytes}. The header is "
             "corrupt, or pass a larger max_bytes= for a file this big."
         )
-    if file_size is not None:
-        _check_length(file_size - 4 - 4 * len(shape), expected, shape, item, where)
+    if size is not None:
+        _check_length(size - 4 - 4 * len(shape), expected, shape, item, where)
     payload = _read_at_most(stream, expected + 1)
     _check_length(len(payload), expected, shape, item, where)
     array = np.frombuffer(payload, dtype=item).reshape(shape)

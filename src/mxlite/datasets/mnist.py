@@ -103,7 +103,7 @@ def verify_checksums(directory: str | os.PathLike) -> None:
         if directory in _verified:
             return
         for name, expected in _read_sums(directory / "SHA256SUMS").items():
-            got = _sha256(directory / name)
+            got = _sha256(_listed_file(directory, name))
             if got != expected:
                 raise FormatError(
                     f"load_mnist: checksum mismatch for {os.fspath(directory / name)!r}:"
@@ -126,6 +126,27 @@ def _read_sums(sums_file: pathlib.Path) -> dict[str, str]:
             )
         sums[parts[1].lstrip("*")] = parts[0].lower()
     return sums
+
+
+def _listed_file(directory: pathlib.Path, name: str) -> pathlib.Path:
+    """``directory/name`` if ``name`` is a plain file name of a regular file.
+
+    SHA256SUMS is data, not a list of paths to follow: ``../x``, absolute
+    paths and devices (``/dev/zero`` never ends) are refused unread.
+    """
+    sums = os.fspath(directory / "SHA256SUMS")
+    if name in ("", ".", "..") or pathlib.PurePath(name).name != name or "\\" in name:
+        raise FormatError(
+            f"verify_checksums: {sums!r} lists {name!r}; expected a plain file "
+            "name in the same directory (no '/', '..' or absolute path)."
+        )
+    path = directory / name
+    if path.is_symlink() or not path.is_file():
+        raise FormatError(
+            f"verify_checksums: {sums!r} lists {name!r}, which is not a regular "
+            f"file in {os.fspath(directory)!r} (missing, a link or a device)."
+        )
+    return path
 
 
 def _sha256(path: pathlib.Path) -> str:

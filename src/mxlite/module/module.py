@@ -158,6 +158,7 @@ class Module(BaseModule):
         if set(data) != set(self._data_names):
             raise ParamError(f"Module.bind: data_shapes name {sorted(data)} but the "
                              f"module's data_names are {self._data_names}.")
+        self._check_label_names(labels, for_training)
         labels = {k: v for k, v in labels.items() if k in self._label_names}
         reqs = self._grad_reqs(for_training, inputs_need_grad, grad_req)
         old = self._exec
@@ -176,6 +177,20 @@ class Module(BaseModule):
         if self._preloaded is not None:
             self.set_params(*self._preloaded)
             self._preloaded = None
+
+    def _check_label_names(self, labels: dict, for_training: bool) -> None:
+        """Refuse training on labels named other than ``label_names``."""
+        missing = [n for n in self._label_names if n not in labels]
+        if not (for_training and labels and missing):
+            return
+        raise ParamError(
+            f"Module.bind: the data's labels are named {sorted(labels)} but the "
+            f"module's label_names are {self._label_names} (missing {missing}). "
+            f"Name the iterator's label {missing[0]!r} (e.g. NDArrayIter(..., "
+            f"label_name={missing[0]!r})), or give the symbol a label input "
+            f"named {sorted(labels)[0]!r} and pass Module(..., "
+            f"label_names={sorted(labels)})."
+        )
 
     def _grad_reqs(self, for_training: bool, inputs_need_grad: bool, grad_req: str) -> dict:
         reqs = {}

@@ -12,6 +12,7 @@ import numpy as np
 from ..base import DTypeError, ParamError
 from ..context import Context
 from ..ops import get_op
+from ..ops.params import DTYPE_NAMES
 from ._invoke import invoke
 from .ndarray import NDArray, as_context, to_jax
 from .serialization import load_arrays, save_arrays
@@ -32,10 +33,14 @@ def _shape(shape: Any) -> tuple[int, ...]:
 def _dtype(dtype: Any, where: str) -> np.dtype:
     """``dtype`` as a NumPy dtype (None means float32, MXNet's default)."""
     try:
-        return np.dtype(_DEFAULT_DTYPE if dtype is None else dtype)
+        found = np.dtype(_DEFAULT_DTYPE if dtype is None else dtype)
     except TypeError:
         raise DTypeError(f"{where}: dtype {dtype!r} is not a data type; use e.g. "
                          "'float32', 'float64', 'int32' or np.float32.") from None
+    if found.name not in DTYPE_NAMES:
+        raise DTypeError(f"{where}: dtype {dtype!r} ({found.name}) is not supported; "
+                         f"MXNet's types are {', '.join(DTYPE_NAMES)}.")
+    return found
 
 
 def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:

@@ -248,6 +248,23 @@ def _check_dense(r: _Reader, context: str, start: int) -> None:
         )
 
 
+def _checked_size(r: _Reader, shape: tuple[int, ...], dtype: np.dtype,
+                  where: tuple[str, int]) -> int:
+    """The element count of ``shape``, refused if NumPy could not hold it."""
+    # NOTE: NumPy refuses a shape whose non-zero dimensions overflow
+    # (``(0, 2**62, 2**62)`` is "array is too big" though it holds nothing),
+    # so the bound is on their product, not on the element count.
+    size, extent = 1, dtype.itemsize
+    for d in shape:
+        size *= d
+        extent *= max(d, 1)
+    if extent > _INT64_MAX:
+        raise r.error(f"bad {where[0]}",
+                      f"shape {shape} of {dtype.name} spans more bytes than int64 holds",
+                      at=where[1])
+    return size
+
+
 def _read_record(r: _Reader, index: int) -> np.ndarray:
     """Read one NDArray record (any version) and return an owned array."""
     context = f"NDArray record {index}"
@@ -273,15 +290,7 @@ def _read_record(r: _Reader, index: int) -> np.ndarray:
             f"unknown type flag {flag}, expected 0-{len(_FLAG_NAMES) - 1}{hint}",
             at=r.pos - 4,
         )
-    size = 1
-    for d in shape:
-        size *= d
-    if size > _INT64_MAX:
-        raise r.error(
-            f"bad {context}",
-            f"shape {shape} has more elements than int64 holds",
-            at=shape_at,
-        )
+    size = _checked_size(r, shape, dtype, (context, shape_at))
     raw = r.take(size * dtype.itemsize, f"{dtype.name} data", context)
     if dtype.kind == "b":  # bytes other than 0/1 would make odd numpy bools
         return np.frombuffer(raw, dtype=np.uint8).reshape(shape) != 0

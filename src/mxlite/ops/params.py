@@ -17,6 +17,7 @@ import numpy as np
 from ..base import ParamError, did_you_mean
 
 __all__ = [
+    "DTYPE_NAMES",
     "REQUIRED",
     "Param",
     "Int",
@@ -27,6 +28,7 @@ __all__ = [
     "DType",
     "Str",
     "Params",
+    "parse_literal",
     "parse_params",
 ]
 
@@ -71,8 +73,13 @@ class Param:
 _MAX_LITERAL = 1000
 
 
-def _literal(value: str) -> Any:
-    """A Python literal from an attribute string; long or odd strings are invalid."""
+def parse_literal(value: str) -> Any:
+    """A Python literal from an attribute string; long or odd strings are invalid.
+
+    Every string parameter goes through here, so none reaches the Python
+    parser beyond ``_MAX_LITERAL`` characters (a deep or long one can exhaust
+    its memory or recursion).
+    """
     if len(value) > _MAX_LITERAL:
         raise _Invalid
     try:
@@ -95,7 +102,7 @@ class Int(Param):
 
     def _parse(self, value: Any) -> int:
         if isinstance(value, str):
-            value = _literal(value)
+            value = parse_literal(value)
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
             raise _Invalid
         value = int(value)
@@ -169,7 +176,7 @@ class Shape(Param):
 
     def _parse(self, value: Any) -> tuple[int, ...]:
         if isinstance(value, str):
-            value = _literal(value) if value.strip() not in ("()", "[]") else ()
+            value = parse_literal(value) if value.strip() not in ("()", "[]") else ()
         if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
             value = (value,)
         if not isinstance(value, (tuple, list)):
@@ -199,7 +206,7 @@ class Enum(Param):
         return value
 
 
-_DTYPES = ("float32", "float64", "float16", "bfloat16", "uint8", "int8", "int32",
+DTYPE_NAMES = ("float32", "float64", "float16", "bfloat16", "uint8", "int8", "int32",
            "int64", "bool", "int16", "uint16", "uint32", "uint64")
 
 
@@ -209,7 +216,7 @@ class DType(Param):
     def __init__(self, name: str, choices: tuple[str, ...] | None = None,
                  default: Any = REQUIRED, doc: str = "", optional: bool = False) -> None:
         super().__init__(name, default, doc, optional)
-        self.choices = tuple(choices) if choices else _DTYPES
+        self.choices = tuple(choices) if choices else DTYPE_NAMES
 
     def describe(self) -> str:
         return "a dtype name (" + ", ".join(self.choices) + ")"
@@ -320,8 +327,12 @@ def parse_params(op_name: str, node: str | None, specs: tuple[Param, ...],
         try:
             values[spec.name] = spec.parse(raw)
         except _Invalid:
+            limit = (f" Parameter strings over {_MAX_LITERAL} characters are refused "
+                     "unparsed." if isinstance(raw, str) and len(raw) > _MAX_LITERAL
+                     else "")
             raise ParamError(
                 f"{where}: {spec.name} must be {spec.describe()}; got {_short(raw)}."
+                + limit
             ) from None
         given[spec.name] = raw if isinstance(raw, str) else to_attr_string(raw)
     return Params(values, given)

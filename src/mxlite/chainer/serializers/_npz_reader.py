@@ -37,6 +37,7 @@ _READ_ERRORS = (
     zlib.error,
     NotImplementedError,
     struct.error,
+    RuntimeError,  # zipfile: "File ... is encrypted, password required"
 )
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import ast
-
 import jax
 import numpy as np
 
 from ...base import ShapeError
-from ..params import Int, Param, _Invalid
+from ..params import Int, Param, _Invalid, parse_literal
 from ..registry import register_op
 from ..shape import normalize_axis, unary_rule
 
@@ -22,10 +20,7 @@ class _IndexTuple(Param):
     def _parse(self, value):
         if isinstance(value, str):
             text = value.strip()
-            try:
-                value = ast.literal_eval(text) if text not in ("()", "[]") else ()
-            except (ValueError, SyntaxError) as err:
-                raise _Invalid from err
+            value = parse_literal(text) if text not in ("()", "[]") else ()
         if value is None or isinstance(value, (int, np.integer)):
             value = (value,)
         if not isinstance(value, (tuple, list)):

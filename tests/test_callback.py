@@ -170,6 +170,7 @@ def test_do_checkpoint_writes_epoch_plus_one(tmp_path):
     cb(0, net, arg, {})
     assert not os.path.exists(checkpoint.params_file(prefix, 1))
     cb(1, net, arg, {})
-    assert sorted(os.listdir(tmp_path)) == ["model-0002.params", "model-symbol.json"]
+    assert sorted(os.listdir(tmp_path)) == ["model-0002.manifest.json",
+                                            "model-0002.params", "model-symbol.json"]
     _, loaded, aux = checkpoint.load_checkpoint(prefix, 2)
     assert sorted(loaded) == ["fc1_bias", "fc1_weight"] and aux == {}

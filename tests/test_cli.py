@@ -62,7 +62,7 @@ def test_train_exits_0_and_prints_accuracy_and_paths(trained):
                  "metrics.json", "learning_curve.png"):
         assert str(out / name) in trained["stdout"]
         assert (out / name).is_file()
-    assert f"mxlite train --out {out} --resume --epochs 2" in trained["stdout"]
+    assert f"mxlite train --resume {out} --epochs 2" in trained["stdout"]
 
 
 def test_train_logs_mxnet_lines_and_no_jax_noise_or_bar(trained):

@@ -101,7 +101,10 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 
 def remove_stale_temporaries(
-    path: str | os.PathLike, *, min_age_s: float = 0.0
+    path: str | os.PathLike,
+    *,
+    min_age_s: float = 0.0,
+    names: re.Pattern[str] | None = None,
 ) -> list[str]:
     """Delete temporaries that :func:`atomic_writer` left behind; return their paths.
 
@@ -114,6 +117,8 @@ def remove_stale_temporaries(
             (every temporary of that naming in it goes).
         min_age_s: keep temporaries modified less than this many seconds ago,
             in case another writer is still at work.
+        names: with a directory, only temporaries of final names this pattern
+            matches in full go (a checkpoint prefix's files, say).
 
     Example:
         >>> import tempfile, pathlib
@@ -132,6 +137,8 @@ def remove_stale_temporaries(
         for entry in entries:
             match = _TEMPORARY.fullmatch(entry.name)
             if not match or (name is not None and match["name"] != name):
+                continue
+            if names is not None and not names.fullmatch(match["name"]):
                 continue
             with contextlib.suppress(FileNotFoundError):
                 if not entry.is_file(follow_symlinks=False):

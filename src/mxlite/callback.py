@@ -21,7 +21,7 @@ from collections import namedtuple
 from collections.abc import Callable
 from typing import Any
 
-from .checkpoint import save_checkpoint
+from .checkpoint import check_folder, save_checkpoint
 
 _log = logging.getLogger(__name__)
 
@@ -52,9 +52,15 @@ def module_checkpoint(
         mod: the Module to save.
         prefix: file prefix (``prefix-symbol.json``, ``prefix-0001.params``).
         period: epochs between checkpoints (at least 1).
-        save_optimizer_states: also write ``prefix-0001.states``.
+        save_optimizer_states: also write ``prefix-0001.states`` (and what
+            ``fit(..., resume_from=prefix)`` needs to continue exactly).
+
+    Raises:
+        ParamError: the prefix's folder cannot be created or written (it is
+            created here, before any training).
     """
     period = int(max(1, period))
+    check_folder(prefix, create=True)
 
     def _callback(
         iter_no: int, sym: Any = None, arg: Any = None, aux: Any = None
@@ -72,8 +78,11 @@ def do_checkpoint(prefix: str, period: int = 1) -> Callable:
     MXNet: the saved number is ``epoch + 1``.
 
     Args:
-        prefix: file prefix.
+        prefix: file prefix; its folder is created here, before any training.
         period: epochs between checkpoints (at least 1).
+
+    Raises:
+        ParamError: the prefix's folder cannot be created or written.
 
     Example:
         >>> import mxlite as mx
@@ -82,6 +91,7 @@ def do_checkpoint(prefix: str, period: int = 1) -> Callable:
         True
     """
     period = int(max(1, period))
+    check_folder(prefix, create=True)
 
     def _callback(iter_no: int, sym: Any, arg: dict, aux: dict) -> None:
         if (iter_no + 1) % period == 0:

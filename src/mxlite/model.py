@@ -29,7 +29,7 @@ import numpy as np
 from . import metric as metric_mod
 from .base import ParamError, ShapeError
 from .callback import BatchEndParam, LogValidationMetricsCallback
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .context import Context, cpu
 from .initializer import Uniform
 from .io import DataIter, NDArrayIter, ResizeIter
@@ -39,7 +39,8 @@ from .ndarray import NDArray
 from .optimizer import Optimizer
 from .symbol import Symbol
 
-__all__ = ["BatchEndParam", "FeedForward", "load_checkpoint", "save_checkpoint"]
+__all__ = ["BatchEndParam", "FeedForward", "latest_checkpoint", "load_checkpoint",
+           "save_checkpoint"]
 
 _ARRAYS = (np.ndarray, NDArray)
 

@@ -18,7 +18,8 @@ import numpy as np
 from . import _platform  # noqa: F401  (JAX config: x64 before any array)
 from .base import ParamError
 
-__all__ = ["seed", "next_key", "host_key", "numpy_rng", "traced_keys"]
+__all__ = ["seed", "next_key", "host_key", "numpy_rng", "seed_words", "traced_keys",
+           "get_state", "set_state"]
 
 _lock = threading.RLock()
 _state: dict = {}
@@ -40,6 +41,27 @@ def seed(seed_state: int, ctx: object = "all") -> None:
         _state["seed"] = int(seed_state)
         _state["counter"] = 0
         _state["key"] = None
+
+
+def get_state() -> dict[str, int]:
+    """The stream's position, ``{"seed": s, "counter": n}`` (JSON data): a
+    checkpoint keeps it so a resumed run draws what the first would have."""
+    with _lock:
+        _ensure_seeded()
+        return {"seed": _state["seed"], "counter": _state["counter"]}
+
+
+def set_state(state: dict) -> None:
+    """Put the stream back where :func:`get_state` found it."""
+    values = [state.get(k) if isinstance(state, dict) else None
+              for k in ("seed", "counter")]
+    if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in values):
+        raise ParamError("random.set_state: state must be {'seed': int >= 0, "
+                         "'counter': int >= 0} as get_state() gives; got "
+                         f"{state!r}.")
+    with _lock:
+        seed(values[0])
+        _state["counter"] = values[1]
 
 
 def _ensure_seeded() -> None:
@@ -86,6 +108,12 @@ def host_key() -> jax.Array:
     if key is None:
         key = _state["key"] = jax.random.PRNGKey(base)
     return jax.random.fold_in(key, index)
+
+
+def seed_words() -> tuple[int, int]:
+    """One draw of the stream as two integers: the root of a derived stream
+    (an iterator's shuffles) that can be saved and restored on its own."""
+    return _draw_index()
 
 
 def numpy_rng() -> np.random.Generator:

@@ -78,8 +78,8 @@ def test_runs_without_out_get_numbered_folders(small_mnist, tmp_path, monkeypatc
     assert "runs/mlp-008/metrics.json" in out
     assert "out=runs/mlp-008" in err.splitlines()[0]
     assert sorted(os.listdir("runs/mlp-008")) == [
-        "learning_curve.png", "metrics.json", "mlp-0001.params", "mlp-0001.states",
-        "mlp-symbol.json", "run.json"]
+        "learning_curve.png", "metrics.json", "mlp-0001.manifest.json",
+        "mlp-0001.params", "mlp-0001.states", "mlp-symbol.json", "run.json"]
     code, out, err = train(small_mnist)
     assert code == 0, err
     assert "runs/mlp-009/metrics.json" in out
@@ -142,8 +142,8 @@ def test_overwrite_removes_only_the_runs_files(small_mnist, first_run, tmp_path)
                          "uniform")
     assert code == 0, err
     assert sorted(os.listdir(out)) == sorted(
-        [*keep, "learning_curve.png", "metrics.json", "mlp-0001.params",
-         "mlp-0001.states", "mlp-symbol.json", "run.json"])
+        [*keep, "learning_curve.png", "metrics.json", "mlp-0001.manifest.json",
+         "mlp-0001.params", "mlp-0001.states", "mlp-symbol.json", "run.json"])
     assert all((out / name).read_text() == "mine" for name in keep)
     report = json.loads((out / "metrics.json").read_text())
     assert report["init"] == "uniform" and report["momentum"] == 0.0
@@ -187,6 +187,28 @@ def test_resume_continues_with_the_saved_settings_and_optimizer_state(
     # The optimizer went on from the saved state: 6 updates per epoch, 12 in all.
     assert _num_update(out / "mlp-0001.states") == 6
     assert _num_update(out / "mlp-0002.states") == 12
+
+
+@pytest.mark.slow
+def test_a_resumed_run_ends_as_an_uninterrupted_one(small_mnist, first_run, tmp_path):
+    """1 epoch, then --resume DIR --epochs 2 (after a kill left a temporary and
+    a params file without its manifest) == 2 epochs straight, bit for bit:
+    the data order, random state and optimizer state come back."""
+    out = _copy(first_run, tmp_path)
+    (out / ".mlp-0002.params.abcd1234.tmp").write_bytes(b"half written")
+    shutil.copy(out / "mlp-0001.params", out / "mlp-0002.params")  # no manifest
+    code, _, err = run_cli(["train", "--data-dir", small_mnist, "--resume", str(out),
+                            "--epochs", "2"])
+    assert code == 0, err
+    assert not (out / ".mlp-0002.params.abcd1234.tmp").exists()
+    straight = tmp_path / "straight"
+    code, _, err = train(small_mnist, "--momentum", "0.9", "--lr", "0.05", "--out",
+                         str(straight), "--epochs", "2")
+    assert code == 0, err
+    for name in ("mlp-0002.params", "mlp-0002.states"):
+        ours, theirs = load_arrays(str(out / name)), load_arrays(str(straight / name))
+        assert sorted(ours) == sorted(theirs)
+        assert all(np.array_equal(ours[k], theirs[k]) for k in ours), name
 
 
 def _num_update(path) -> int:
@@ -236,8 +258,11 @@ def test_resume_needs_a_run(tmp_path):
     _one_error(code, out, err, f"mxlite train: error: --resume --out {tmp_path}: no "
                "run to resume there (no run.json); train into it without --resume")
     code, out, err = run_cli(["train", "--resume"])
-    _one_error(code, out, err, "mxlite train: error: --resume needs --out DIR, the "
-               "folder of the run")
+    _one_error(code, out, err, "mxlite train: error: --resume needs the folder of the "
+               "run: --resume DIR (or --out DIR --resume)")
+    code, out, err = run_cli(["train", "--resume", str(tmp_path), "--out", "other"])
+    _one_error(code, out, err, f"mxlite train: error: --resume {tmp_path}: the run's "
+               "folder; got another --out other")
     code, out, err = run_cli(["train", "--out", str(tmp_path), "--resume",
                               "--overwrite"])
     _one_error(code, out, err, "mxlite train: error: argument --overwrite: not allowed "

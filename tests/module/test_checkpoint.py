@@ -57,7 +57,8 @@ def test_save_then_load_gives_identical_predictions(tmp_path, caplog):
     prefix = str(tmp_path / "net")
     with caplog.at_level(logging.INFO):
         mod.save_checkpoint(prefix, 3)
-    assert listing(tmp_path) == ["net-0003.params", "net-symbol.json"]
+    assert listing(tmp_path) == ["net-0003.manifest.json", "net-0003.params",
+                                 "net-symbol.json"]
     assert f'Saved checkpoint to "{prefix}-0003.params"' in caplog.messages
     assert "mxlite.checkpoint" in [r.name for r in caplog.records]
     keys = sorted(load_arrays(f"{prefix}-0003.params"))
@@ -143,11 +144,9 @@ def _resumed(tmp_path, shuffle: bool, schedule: bool, load_states: bool = True) 
     first.fit(it, num_epoch=1, initializer=mx.init.Xavier(), optimizer_params=_opt(schedule))
     prefix = str(tmp_path / "run")
     first.save_checkpoint(prefix, 1, save_optimizer_states=True)
-    # A fresh Module from the files continues with the same iterator object: its
-    # next shuffle was drawn from mx.random when fit reset it after epoch 0, so
-    # both runs see the same orders. (A new process that re-creates the iterator
-    # would draw its first order again: the checkpoint does not hold mx.random's
-    # state, so a shuffled resume across processes is not bit-identical.)
+    # A fresh Module from the files continues with the same iterator object, so
+    # both runs see the same orders. (fit(..., resume_from=prefix) also restores
+    # a re-created iterator's order: tests/module/test_resume.py.)
     second = mx.mod.Module.load(prefix, 1, load_optimizer_states=load_states)
     second.fit(it, begin_epoch=1, num_epoch=2, optimizer_params=_opt(schedule))
     return as_np(second.get_params()[0])
@@ -227,7 +226,7 @@ def _crash_on(monkeypatch, suffix: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("suffix", [".params", ".states", ".json"])
+@pytest.mark.parametrize("suffix", [".params", ".states", "symbol.json", "manifest.json"])
 def test_a_crash_while_saving_leaves_the_previous_checkpoint(tmp_path, monkeypatch, suffix):
     mod = trained()
     prefix = str(tmp_path / "ck")
@@ -236,12 +235,13 @@ def test_a_crash_while_saving_leaves_the_previous_checkpoint(tmp_path, monkeypat
     mod.fit(mx.io.NDArrayIter(*dataset(100), 50), begin_epoch=1, num_epoch=2)
     _crash_on(monkeypatch, suffix)
     with pytest.raises(OSError, match="simulated"):
-        mod.save_checkpoint(prefix, 1, save_optimizer_states=True)
+        mod.save_checkpoint(prefix, 2, save_optimizer_states=True)
     monkeypatch.undo()
-    assert listing(tmp_path) == sorted(before)  # no temporary files left
+    assert not [n for n in listing(tmp_path) if n.endswith(".tmp")]
+    assert "ck-0002.manifest.json" not in listing(tmp_path)
     for name, content in before.items():
-        if name.endswith(suffix) or suffix == ".json":
-            assert (tmp_path / name).read_bytes() == content, name
+        assert (tmp_path / name).read_bytes() == content, name
+    assert mx.model.latest_checkpoint(prefix) == 1  # epoch 2 is not a checkpoint
     loaded = mx.mod.Module.load(prefix, 1, load_optimizer_states=True)
     loaded.bind([("data", (50, FEATURES))], [("softmax_label", (50,))])
     loaded.init_optimizer(optimizer_params=OPT)  # the .states file still loads

@@ -126,12 +126,12 @@ def _add_train_run_folder(p: argparse.ArgumentParser) -> None:
                        help="start afresh in --out: remove the files of the run there "
                        "(checkpoints, run.json, metrics.json, learning_curve.png), "
                        "keep any other file")
-    again.add_argument("--resume", action="store_true",
-                       help="continue the run in --out up to --epochs, with the "
-                       "settings in its run.json, from its latest checkpoint and "
-                       "optimizer states. Epoch granularity: the data order and "
-                       "random state after resuming are not those of an "
-                       "uninterrupted run")
+    again.add_argument("--resume", nargs="?", const=True, default=False, metavar="DIR",
+                       help="continue the run in DIR (or --out) up to --epochs, with "
+                       "the settings in its run.json, from its newest complete "
+                       "checkpoint: parameters, optimizer states, update count, "
+                       "random state and data order, so a killed and resumed run "
+                       "ends as an uninterrupted one would")
     p.add_argument("--data-dir", default=None,
                    help="directory of the MNIST IDX files (default: $MXLITE_DATA, "
                    "else the copy bundled with mxlite)")

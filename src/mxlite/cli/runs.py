@@ -3,11 +3,12 @@
 Without ``--out`` a run gets ``runs/<model>-NNN`` (the next number, made with
 ``os.mkdir``, so two runs started at once cannot share one). An ``--out``
 that holds a run (any file below) is refused unless ``--overwrite`` (its
-files go; other files stay) or ``--resume`` (it continues from its latest
-checkpoint with the settings saved in its ``run.json``).
+files go; other files stay) or ``--resume`` (it continues from its newest
+complete checkpoint, exactly, with the settings saved in its ``run.json``).
 
 A run's files: ``run.json``, ``metrics.json``, ``learning_curve.png``,
-``<model>-symbol.json``, ``<model>-NNNN.params`` and ``<model>-NNNN.states``.
+``<model>-symbol.json``, ``<model>-NNNN.params``, ``<model>-NNNN.states`` and
+``<model>-NNNN.manifest.json``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import os
 import re
 from typing import NamedTuple
 
-from .._fileio import atomic_write_bytes
+from .._fileio import atomic_write_bytes, remove_stale_temporaries
+from ..checkpoint import latest_checkpoint
 from .errors import UsageError
 from .models import MODELS
 
@@ -31,7 +33,7 @@ RUNS_ROOT = "runs"
 SAVED = ("model", "init", "optimizer", "lr", "momentum", "batch_size", "seed")
 _MODEL = "|".join(MODELS)
 _OWN = re.compile(rf"run\.json|metrics\.json|learning_curve\.png"
-                  rf"|({_MODEL})-(symbol\.json|\d{{4}}\.params|\d{{4}}\.states)")
+                  rf"|({_MODEL})-(symbol\.json|\d{{4}}\.(params|states|manifest\.json))")
 # atomic_writer's temporaries of those files: ".NAME.XXXXXXXX.tmp".
 _OWN_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
 
@@ -65,11 +67,18 @@ def plan(args: argparse.Namespace) -> RunPlan:
     For ``--resume`` the saved settings go into ``args`` (UsageError if one
     given on the command line differs) and the run's epochs are checked.
     """
+    if isinstance(args.resume, str):  # --resume DIR
+        if args.out is not None and args.out != args.resume:
+            raise UsageError(f"--resume {args.resume}: the run's folder; got another "
+                             f"--out {args.out}")
+        args.out = args.resume
     if args.out is None:
-        if args.resume or args.overwrite:
-            flag = "--resume" if args.resume else "--overwrite"
-            raise UsageError(f"{flag} needs --out DIR, the folder of the run; without "
-                             "--out every run gets a new folder")
+        if args.resume:
+            raise UsageError("--resume needs the folder of the run: --resume DIR (or "
+                             "--out DIR --resume)")
+        if args.overwrite:
+            raise UsageError("--overwrite needs --out DIR, the folder of the run; "
+                             "without --out every run gets a new folder")
         return RunPlan(None)
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise UsageError(f"--out {args.out}: exists and is not a directory")
@@ -131,14 +140,12 @@ def _read_json(path: str, where: str) -> dict:
 
 
 def latest_epoch(folder: str, model: str) -> int:
-    """The last epoch with both ``.params`` and ``.states`` saved; 0 if none."""
-    names = set(run_files(folder))
-    if f"{model}-symbol.json" not in names:
-        return 0
-    done = [int(name[-11:-7]) for name in names
-            if name.startswith(f"{model}-") and name.endswith(".params")]
-    complete = [e for e in done if f"{model}-{e:04d}.states" in names]
-    return max(complete, default=0)
+    """The newest complete checkpoint's epoch (with its ``.states``); 0 if none."""
+    prefix = os.path.join(folder, model)
+    epoch = latest_checkpoint(prefix) or 0
+    if epoch and not os.path.isfile(f"{prefix}-{epoch:04d}.states"):
+        return 0  # mxlite train always saves them; without, no exact resume
+    return epoch
 
 
 def make_folder(plan: RunPlan, model: str, root: str = RUNS_ROOT) -> str:
@@ -148,6 +155,8 @@ def make_folder(plan: RunPlan, model: str, root: str = RUNS_ROOT) -> str:
     os.makedirs(plan.out, exist_ok=True)
     if plan.overwrite:
         remove_run(plan.out)
+    elif plan.begin_epoch:  # what a killed run was writing
+        remove_stale_temporaries(plan.out, names=_OWN)
     return plan.out
 
 

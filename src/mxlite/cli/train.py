@@ -4,8 +4,11 @@ Trains the chosen network on the bundled MNIST with MXNet's log lines (and a
 progress bar on a terminal), validates on the test set after each epoch, and
 writes into the run folder (see :mod:`.runs`): ``run.json`` at the start, the
 checkpoint with optimizer states after each epoch (``<model>-symbol.json``,
-``<model>-NNNN.params``, ``<model>-NNNN.states``), ``metrics.json`` after each
-validation and ``learning_curve.png`` at the end.
+``<model>-NNNN.params``, ``<model>-NNNN.states`` and, last,
+``<model>-NNNN.manifest.json``), ``metrics.json`` after each validation and
+``learning_curve.png`` at the end. ``--resume`` continues from the newest
+complete checkpoint exactly: a run killed and resumed ends with the
+parameters of an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -87,7 +90,9 @@ def run(args: argparse.Namespace) -> int:
     args.out = runs.make_folder(plan, args.model)
     runs.write_run_json(args.out, args)
     _log_start(args, plan)
-    random.seed(args.seed + plan.begin_epoch)  # a resumed run reshuffles afresh
+    # A resumed run seeds as the first did; fit(resume_from=) then restores the
+    # checkpoint's random stream and data order, so it goes on exactly.
+    random.seed(args.seed)
     with ctx:  # the iterators keep the data on this device
         train_iter = io.NDArrayIter(mnist["train_data"], mnist["train_label"],
                                     args.batch_size, shuffle=True)
@@ -111,7 +116,7 @@ def _fit(args: argparse.Namespace, plan: runs.RunPlan, ctx: context.Context,
     """Module.fit with a checkpoint, metrics.json row and curve per epoch."""
     train_iter, val_iter = data
     prefix = os.path.join(args.out, args.model)
-    mod, resume = _module(args, plan, ctx, prefix)
+    mod = module.Module(MODELS[args.model](), context=ctx)
     train_metric = metric.create(["acc", "ce"])
     history, recorder = _recorders(args, plan, mod, train_metric,
                                    math.ceil(train_iter.num_data / args.batch_size))
@@ -126,20 +131,9 @@ def _fit(args: argparse.Namespace, plan: runs.RunPlan, ctx: context.Context,
                 batch_end_callback=batch_callbacks,
                 epoch_end_callback=[saver, history.epoch_end],
                 eval_end_callback=history.validation_end,
-                begin_epoch=plan.begin_epoch, num_epoch=args.epochs, **resume)
+                num_epoch=args.epochs,
+                resume_from=prefix if plan.begin_epoch else None)
     return history, recorder
-
-
-def _module(args: argparse.Namespace, plan: runs.RunPlan, ctx: context.Context,
-            prefix: str) -> tuple[Any, dict]:
-    """A new Module, or the resumed checkpoint's with its optimizer states
-    (and its parameters as fit arguments, so fit sets them without warning)."""
-    if not plan.begin_epoch:
-        return module.Module(MODELS[args.model](), context=ctx), {}
-    mod = module.Module.load(prefix, plan.begin_epoch, load_optimizer_states=True,
-                             context=ctx)
-    arg_params, aux_params = checkpoint.load_params(prefix, plan.begin_epoch)
-    return mod, {"arg_params": arg_params, "aux_params": aux_params, "force_init": True}
 
 
 def _recorders(args: argparse.Namespace, plan: runs.RunPlan, mod: Any,
@@ -199,7 +193,7 @@ def _finish(args: argparse.Namespace, history: History, recorder: CurveRecorder)
     print(f"checkpoint:    {files['symbol']}, {files['params']}, {files['states']}")
     print(f"               (mxlite predict --model-prefix {prefix} --epoch {args.epochs})")
     print(f"settings:      {files['run']}")
-    print(f"               (mxlite train --out {args.out} --resume --epochs "
+    print(f"               (mxlite train --resume {args.out} --epochs "
           f"{args.epochs + 1} trains on)")
     print(f"metrics:       {files['metrics']}")
     print(f"curve:         {files['learning_curve']}")

@@ -10,7 +10,10 @@ same plan to a compiled training loop.
 Differences from MXNet 1.9.1, on purpose:
 
 - Shuffling draws from ``mx.random`` (MXNet used NumPy's global generator, so
-  ``mx.random.seed`` did not make it reproducible).
+  ``mx.random.seed`` did not make it reproducible): one draw at construction
+  roots the iterator's own stream, and epoch ``k``'s order derives from that
+  root and ``k``, so :meth:`NDArrayIter.get_state` (JSON data, kept in
+  checkpoints) restores the order of every later epoch.
 - ``DataBatch.index`` holds the example indices of each batch (MXNet: None).
 - Inputs are checked: all arrays must have the same number of examples, names
   must be unique, ``batch_size``, ``last_batch_handle`` and ``layout`` are
@@ -109,6 +112,8 @@ class NDArrayIter(DataIter):
         self._arrays = tuple(a._data for a in self.data_list)
         self._leftover = np.empty(0, np.int64)
         self._carry_ready = False
+        self._root = random.seed_words() if self.shuffle else None
+        self._epoch = -1  # epochs begun, less one
         self._new_epoch(carry=np.empty(0, np.int64))
         if self.num_data < self.batch_size and last_batch_handle == "discard":
             _log.warning(
@@ -149,9 +154,11 @@ class NDArrayIter(DataIter):
         self._new_epoch(np.empty(0, np.int64))
 
     def _new_epoch(self, carry: np.ndarray) -> None:
+        self._epoch += 1
+        self._carry_in = carry
         order = (
-            random.numpy_rng().permutation(self.num_data)
-            if self.shuffle
+            np.random.default_rng([*self._root, self._epoch]).permutation(self.num_data)
+            if self._root is not None
             else np.arange(self.num_data)
         )
         self._plan = self._epoch_plan(order, carry)
@@ -161,6 +168,40 @@ class NDArrayIter(DataIter):
         self._rows_dev: list[jax.Array] | None = None
         self._indices_dev: jax.Array | None = None
         self._current: tuple | None = None
+
+    def get_state(self) -> dict:
+        """Where the next unread epoch starts, as JSON data for a checkpoint.
+
+        That epoch is the current one if none of its batches was read, else
+        the next; the state holds its number, the shuffle stream's root and
+        the examples rolled over into it.
+        """
+        if self._pos < 0:
+            epoch, carry = self._epoch, self._carry_in
+        else:
+            epoch = self._epoch + 1
+            carry = self._leftover if self._carry_ready else np.empty(0, np.int64)
+        return {"epoch": epoch, "root": None if self._root is None else list(self._root),
+                "carry": [int(i) for i in carry], "num_data": self.num_data}
+
+    def set_state(self, state: dict) -> None:
+        """Start the epoch :meth:`get_state` described (same data, same order)."""
+        try:
+            epoch, root, carry = state["epoch"], state["root"], state["carry"]
+            carry = np.asarray(carry, np.int64).reshape(-1)
+            ok = (isinstance(epoch, int) and epoch >= 0 and state["num_data"] ==
+                  self.num_data and (root is None) == (self._root is None)
+                  and all(0 <= i < self.num_data for i in carry))
+        except (KeyError, TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ParamError(f"NDArrayIter.set_state: the state does not fit this "
+                             f"iterator ({self.num_data} examples, shuffle="
+                             f"{self.shuffle}); got {state!r}.")
+        if root is not None:
+            self._root = tuple(int(w) for w in root)
+        self._epoch = epoch - 1
+        self._new_epoch(carry)
 
     def _epoch_plan(self, order: np.ndarray, carry: np.ndarray) -> _Plan:
         """The batches of the next epoch; iterators with other rules override it."""

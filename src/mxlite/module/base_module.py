@@ -22,6 +22,7 @@ from ..base import ParamError
 from ..callback import BatchEndParam
 from ..initializer import Uniform
 from ..ndarray import NDArray
+from . import resume
 
 __all__ = ["BaseModule", "as_list"]
 
@@ -52,6 +53,7 @@ class BaseModule:
         # Seconds of the last epoch of fit, as logged in "Epoch[N] Time cost":
         # the training pass with its compilation, without validation.
         self.last_epoch_time_cost: float | None = None
+        self._fit_data: Any = None  # the iterator fit trains on (last call)
 
     @property
     def symbol(self):
@@ -134,14 +136,24 @@ class BaseModule:
             aux_params: Any = None, allow_missing: bool = False,
             force_rebind: bool = False, force_init: bool = False, begin_epoch: int = 0,
             num_epoch: int | None = None, validation_metric: Any = None,
-            monitor: Any = None, sparse_row_id_fn: Any = None) -> None:
-        """Train for ``num_epoch`` epochs, as ``Module.fit`` in MXNet 1.x."""
+            monitor: Any = None, sparse_row_id_fn: Any = None,
+            resume_from: str | None = None) -> None:
+        """Train for ``num_epoch`` epochs, as ``Module.fit`` in MXNet 1.x.
+
+        ``resume_from=prefix`` (mxlite) continues after the newest complete
+        checkpoint of ``prefix`` (see :mod:`mxlite.module.resume`), in place of
+        ``begin_epoch``/``arg_params``; with none yet, training starts afresh.
+        """
         if num_epoch is None:
             raise ParamError("Module.fit: num_epoch must be given (the number of the "
                              "last epoch + 1); got None.")
         # Metric names are checked before any work is done.
         train_metric = metric_mod.create(eval_metric)
         validation_metric = metric_mod.create(validation_metric or eval_metric)
+        point = resume.find(resume_from, self.logger) if resume_from else None
+        if point is not None:
+            arg_params, aux_params = point.arg_params, point.aux_params
+            force_init, begin_epoch = True, point.epoch
         self.bind(data_shapes=train_data.provide_data,
                   label_shapes=train_data.provide_label, for_training=True,
                   force_rebind=force_rebind)
@@ -152,6 +164,9 @@ class BaseModule:
                          force_init=force_init)
         self.init_optimizer(kvstore=kvstore, optimizer=optimizer,
                             optimizer_params=optimizer_params)
+        if point is not None:
+            resume.restore(self, point, train_data)
+        self._fit_data = train_data  # its position goes into checkpoints
         for epoch in range(begin_epoch, num_epoch):
             self._fit_epoch(epoch, train_data, train_metric, batch_end_callback)
             arg_now, aux_now = self.get_params()

@@ -29,6 +29,7 @@ from ..io import DataBatch, DataDesc
 from ..ndarray import NDArray, load
 from ..ndarray.ndarray import to_jax
 from ..training import EpochLoop, OnDevice, TrainState, TrainStep, batch_sharding
+from . import resume
 from .base_module import BaseModule, as_list
 from .program import symbol_program
 
@@ -553,13 +554,21 @@ class Module(BaseModule):
 
     def save_checkpoint(self, prefix: str, epoch: int, save_optimizer_states: bool = False,
                         remove_amp_cast: bool = True) -> None:
-        """``prefix-symbol.json``, ``prefix-%04d.params`` (and ``.states``)."""
+        """``prefix-symbol.json``, ``prefix-%04d.params`` (and ``.states``), then
+        the manifest that makes them one checkpoint; with the optimizer states
+        it also holds what ``fit(..., resume_from=prefix)`` needs to continue
+        exactly (the data iterator's position when saved during ``fit``)."""
         arg_params, aux_params = self.get_params()
-        checkpoint.save_checkpoint(prefix, epoch, self._symbol, arg_params, aux_params)
+        states, state = None, None
         if save_optimizer_states:
-            states = f"{prefix}-{int(epoch):04d}.states"
-            self.save_optimizer_states(states)
-            self.logger.info('Saved optimizer state to "%s"', states)
+            self._require(optimizer=True, what="save_checkpoint")
+            states = (self._train_state.opt, self._step_count)
+            state = resume.resume_state(self)
+        checkpoint.write_checkpoint(prefix, epoch, self._symbol, arg_params, aux_params,
+                                    states=states, resume=state)
+        if save_optimizer_states:
+            self.logger.info('Saved optimizer state to "%s"',
+                             checkpoint.states_file(prefix, epoch))
 
     @classmethod
     def load(cls, prefix: str, epoch: int, load_optimizer_states: bool = False,

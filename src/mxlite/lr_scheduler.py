@@ -47,7 +47,7 @@ import jax
 import jax.numpy as jnp
 
 from . import _platform  # noqa: F401  (JAX config: x64 before any array)
-from .base import ParamError
+from .base import ParamError, check_rate
 
 __all__ = [
     "CosineScheduler",
@@ -103,6 +103,16 @@ class LRScheduler:
             )
         self.warmup_mode = warmup_mode
         self._logged_stage = 0
+
+    @property
+    def base_lr(self) -> float:
+        """The rate after warm-up (checked when set: finite and >= 0)."""
+        return self._base_lr
+
+    @base_lr.setter
+    def base_lr(self, value: float) -> None:
+        check_rate(type(self).__name__, value, name="base_lr")
+        self._base_lr = value
 
     @property
     def warmup_final_lr(self) -> float:

@@ -134,8 +134,14 @@ class BaseModule:
             aux_params: Any = None, allow_missing: bool = False,
             force_rebind: bool = False, force_init: bool = False, begin_epoch: int = 0,
             num_epoch: int | None = None, validation_metric: Any = None,
-            monitor: Any = None, sparse_row_id_fn: Any = None) -> None:
-        """Train for ``num_epoch`` epochs, as ``Module.fit`` in MXNet 1.x."""
+            monitor: Any = None, sparse_row_id_fn: Any = None,
+            nan_check: bool = True) -> None:
+        """Train for ``num_epoch`` epochs, as ``Module.fit`` in MXNet 1.x.
+
+        ``nan_check`` (mxlite): stop with NonFiniteError at the first step whose
+        outputs or gradients hold NaN/Inf, before that epoch's end callbacks
+        (so no checkpoint of non-finite weights is written).
+        """
         if num_epoch is None:
             raise ParamError("Module.fit: num_epoch must be given (the number of the "
                              "last epoch + 1); got None.")
@@ -152,6 +158,7 @@ class BaseModule:
                          force_init=force_init)
         self.init_optimizer(kvstore=kvstore, optimizer=optimizer,
                             optimizer_params=optimizer_params)
+        self._nan_check = bool(nan_check)
         for epoch in range(begin_epoch, num_epoch):
             self._fit_epoch(epoch, train_data, train_metric, batch_end_callback)
             arg_now, aux_now = self.get_params()

@@ -37,7 +37,7 @@ import logging
 import numbers
 from typing import Any, ClassVar
 
-from ..base import ParamError, did_you_mean
+from ..base import ParamError, check_rate, did_you_mean
 from ._imperative import ImperativeAPI
 from ._rule import RuleCore
 from .policy import NamePolicy
@@ -114,6 +114,16 @@ class Optimizer(RuleCore, ImperativeAPI):
         return create(name, **kwargs)
 
     # -- learning rate and multipliers -------------------------------------
+    @property
+    def lr(self) -> float | None:
+        """The base learning rate (checked when set: finite and >= 0)."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float | None) -> None:
+        check_rate(type(self).__name__, value)
+        self._lr = value
+
     @property
     def learning_rate(self) -> float:
         """The current rate: the schedule at ``num_update``, or ``lr``."""

@@ -104,15 +104,11 @@ class LRScheduler:
         self.warmup_mode = warmup_mode
         self._logged_stage = 0
 
-    @property
-    def base_lr(self) -> float:
-        """The rate after warm-up (checked when set: finite and >= 0)."""
-        return self._base_lr
-
-    @base_lr.setter
-    def base_lr(self, value: float) -> None:
-        check_rate(type(self).__name__, value, name="base_lr")
-        self._base_lr = value
+    def __setattr__(self, name: str, value: object) -> None:
+        # base_lr is checked whenever it is set (Optimizer overwrites it too).
+        if name == "base_lr":
+            check_rate(type(self).__name__, value, name="base_lr")
+        object.__setattr__(self, name, value)
 
     @property
     def warmup_final_lr(self) -> float:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import math
 import numbers
 from typing import Any, ClassVar
 
@@ -114,15 +115,11 @@ class Optimizer(RuleCore, ImperativeAPI):
         return create(name, **kwargs)
 
     # -- learning rate and multipliers -------------------------------------
-    @property
-    def lr(self) -> float | None:
-        """The base learning rate (checked when set: finite and >= 0)."""
-        return self._lr
-
-    @lr.setter
-    def lr(self, value: float | None) -> None:
-        check_rate(type(self).__name__, value)
-        self._lr = value
+    def __setattr__(self, name: str, value: Any) -> None:
+        # The base learning rate is checked whenever it is set (lr, set_learning_rate).
+        if name == "lr":
+            check_rate(type(self).__name__, value)
+        object.__setattr__(self, name, value)
 
     @property
     def learning_rate(self) -> float:
@@ -284,8 +281,10 @@ def _accepted_names(cls: type) -> list[str] | None:
 
 def check_hyper(where: str, name: str, value: Any, lower: float,
                 upper: float | None = None, *, upper_open: bool = False) -> None:
-    """Raise ParamError unless ``lower <= value`` (and ``value <(=) upper``)."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and value >= lower
+    """Raise ParamError unless ``value`` is finite, ``lower <= value`` (and
+    ``value <(=) upper``); NaN fails every comparison, so it is refused too."""
+    ok = (isinstance(value, numbers.Real) and not isinstance(value, bool)
+          and math.isfinite(value) and value >= lower)
     if ok and upper is not None:
         ok = value < upper if upper_open else value <= upper
     if not ok:

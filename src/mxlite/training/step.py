@@ -47,7 +47,7 @@ from ..optimizer._rule import PackedHyper
 from .program import Program, head_gradients
 from .state import TrainState, replicated_specs
 
-__all__ = ["Stretch", "TrainStep", "non_finite_error"]
+__all__ = ["Stretch", "TrainStep", "guard_finding", "non_finite_error"]
 
 
 class Stretch(NamedTuple):
@@ -264,7 +264,10 @@ class TrainStep:
         t = state.step + 1
         params, opt = self.optimizer.apply(state.params, grads, state.opt,
                                            _unpacked(hyper), t=t, lr=lr)
-        return state._replace(params=params, opt=opt, step=t)
+        guard = state.guard
+        if self.nan_check and guard is not None:
+            guard = self._guarded(guard, t, [], grads, params)
+        return state._replace(params=params, opt=opt, step=t, guard=guard)
 
     def bad_labels(self, state: TrainState) -> str | None:
         """A message if a tracked label fell outside ``[0, classes)`` (syncs)."""
@@ -283,29 +286,33 @@ class TrainStep:
                         f"labels must lie in [0, {check.classes}).")
         return None
 
-    def non_finite(self, state: TrainState, names: dict | None = None) -> Any:
-        """Where training first went non-finite, or None (syncs on the guard).
+    def non_finite(self, state: TrainState) -> Any:
+        """Where training first went non-finite, or None (see :func:`guard_finding`)."""
+        return guard_finding(state, {self.tag: self.program.param_names})
 
-        Returns ``(step, what, param)``: the update number (``state.step``
-        after it), words naming the parameter or the outputs, and the
-        parameter's name (None if only the outputs went non-finite).
-        ``names`` maps a program tag to its parameter names (front-ends with
-        several programs sharing one state); by default this program's.
-        """
-        if state.guard is None:
-            return None
-        step, out_bad, grad, value, tag = (int(v) for v in jax.device_get(state.guard))
-        if not step:
-            return None
-        params = (names or {}).get(tag, self.program.param_names)
-        if grad:
-            what = f"the gradient of parameter {params[grad - 1]!r}"
-        elif out_bad:
-            what = "the loss/outputs (before any gradient)"
-        else:
-            what = f"parameter {params[value - 1]!r} after its update"
-        param = params[(grad or value) - 1] if grad or value else None
-        return step, what, param
+
+def guard_finding(state: TrainState, names: dict) -> Any:
+    """Where training first went non-finite, or None (syncs on the guard).
+
+    Returns ``(step, what, param)``: the update number (``state.step`` after
+    it), words naming the parameter or the outputs, and the parameter's name
+    (None if only the outputs went non-finite). ``names`` maps each program
+    tag to its parameter names (several programs may share one state).
+    """
+    if state.guard is None:
+        return None
+    step, out_bad, grad, value, tag = (int(v) for v in jax.device_get(state.guard))
+    if not step:
+        return None
+    params = names[tag]
+    if grad:
+        what = f"the gradient of parameter {params[grad - 1]!r}"
+    elif out_bad:
+        what = "the loss/outputs (before any gradient)"
+    else:
+        what = f"parameter {params[value - 1]!r} after its update"
+    param = params[(grad or value) - 1] if grad or value else None
+    return step, what, param
 
 
 def non_finite_error(where: str, found: tuple, at: str, *, epoch: int | None = None,

@@ -12,6 +12,10 @@ import mxlite as mx
 import mxlite.chainer as chainer
 import mxlite.mocha as mocha
 from mxlite.base import NonFiniteError, ParamError
+from mxlite.chainer import iterators, training
+from mxlite.chainer.training import extensions
+
+from ..mocha import _nets
 
 NAN, INF = float("nan"), float("inf")
 
@@ -164,7 +168,7 @@ def test_bad_learning_rates_are_refused_when_set(lr):
 
 def test_fit_refuses_a_bad_rate_before_training():
     x, y = _data()
-    with pytest.raises(ParamError, match="SGD: learning_rate .* got inf"):
+    with pytest.raises(ParamError, match=r"SGD: learning_rate .* got inf"):
         _fit(x, y, optimizer_params={"learning_rate": INF})
 
 
@@ -200,8 +204,6 @@ class _Net(chainer.Chain):
 
 
 def _chainer_trainer(tmp_path, x, y, epochs=2):
-    from mxlite.chainer import iterators, training
-    from mxlite.chainer.training import extensions
     model = chainer.links.Classifier(_Net())
     optimizer = chainer.optimizers.SGD(lr=0.1)
     optimizer.setup(model)
@@ -236,14 +238,13 @@ def test_chainer_update_loop_stops_at_the_epoch_end():
 
 
 def test_mocha_solve_stops_before_a_snapshot(tmp_path):
-    from ..mocha import _nets
     x, y = _nets.data()
     x[3 * _nets.BATCH + 1, 0] = INF  # iteration 4
     net = _nets.memory_net(x=x, y=y)
     solver = mocha.Solver(mocha.SGD(), mocha.make_solver_parameters(
         mocha.SGD(), max_iter=30, lr_policy=mocha.LRPolicy.Fixed(0.01)))
     mocha.add_coffee_break(solver, mocha.Snapshot(str(tmp_path / "snaps")), every_n_iter=10)
-    with pytest.raises(NonFiniteError, match="solve: .* iteration 4: .*'ip1_weight'"):
+    with pytest.raises(NonFiniteError, match=r"solve: .* iteration 4: .*'ip1_weight'"):
         mocha.solve(solver, net)
     names = sorted(p.name for p in (tmp_path / "snaps").iterdir())
     assert names == ["snapshot-000000.jld"]  # written before any update

@@ -10,6 +10,7 @@ import pytest
 
 import mxlite as mx
 import mxlite.chainer as chainer
+import mxlite.jl as jl
 import mxlite.mocha as mocha
 from mxlite.base import NonFiniteError, ParamError
 from mxlite.chainer import iterators, training
@@ -248,3 +249,16 @@ def test_mocha_solve_stops_before_a_snapshot(tmp_path):
         mocha.solve(solver, net)
     names = sorted(p.name for p in (tmp_path / "snaps").iterdir())
     assert names == ["snapshot-000000.jld"]  # written before any update
+
+
+def test_mxnet_jl_fit_stops_before_its_epoch_callbacks():
+    x, y = _data(bad_row=25)
+    ended = []
+    model = jl.FeedForward(jl.chain(jl.Variable("data"),
+                                    jl.FullyConnected(name="fc1", num_hidden=8),
+                                    jl.SoftmaxOutput(name="softmax")), context=jl.cpu())
+    with pytest.raises(NonFiniteError, match="epoch 1, batch 2") as err:
+        jl.fit(model, jl.SGD(lr=0.1), mx.io.NDArrayIter(x, y, batch_size=10), n_epoch=2,
+               callbacks=[jl.every_n_epoch(lambda _, epoch, __: ended.append(epoch), 1)])
+    assert err.value.param == "fc1_weight"
+    assert ended == []  # where a checkpoint would be saved

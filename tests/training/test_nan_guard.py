@@ -262,3 +262,13 @@ def test_mxnet_jl_fit_stops_before_its_epoch_callbacks():
                callbacks=[jl.every_n_epoch(lambda _, epoch, __: ended.append(epoch), 1)])
     assert err.value.param == "fc1_weight"
     assert ended == []  # where a checkpoint would be saved
+
+
+def test_a_bad_weight_the_outputs_have_not_shown_yet_is_found_at_the_epoch_end():
+    x, y = _data()
+    module = _fit(x, y, num_epoch=1)
+    trainer, state = module._trainer, module._train_state
+    assert trainer.params_finite(state) is None
+    params = dict(state.params)
+    params["fc2_bias"] = params["fc2_bias"].at[1].set(INF)
+    assert trainer.params_finite(state._replace(params=params)) == "fc2_bias"

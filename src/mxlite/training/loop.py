@@ -144,6 +144,10 @@ class EpochLoop:
         else:
             self._run_device(epoch, device, metric, callbacks, fixed)
         self._check_finite()
+        bad = self.trainer.params_finite(self.state)
+        if bad is not None:
+            raise non_finite_error(where, (self.step_count, f"parameter {bad!r}", bad),
+                                   f"the end of epoch {epoch}", epoch=epoch)
         problem = self.trainer.bad_labels(self.state)
         if problem:
             raise ParamError(f"{where} (epoch {epoch}): {problem}")

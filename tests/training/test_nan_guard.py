@@ -146,7 +146,7 @@ def test_nan_or_fractional_class_labels_are_refused(bad):
     y[13] = bad
     with pytest.raises(ParamError, match=r"'softmax_label' include NaN or numbers that "
                                          r"are not whole.*SoftmaxOutput 'softmax'"):
-        _fit(x, y, num_epoch=1, nan_check=False)
+        _fit(x, y, num_epoch=1)
 
 
 # -- learning rates -----------------------------------------------------------------------

@@ -279,12 +279,18 @@ def _accepted_names(cls: type) -> list[str] | None:
     return None
 
 
+_RATES = frozenset({"lr", "alpha", "learning_rate"})
+
+
 def check_hyper(where: str, name: str, value: Any, lower: float,
                 upper: float | None = None, *, upper_open: bool = False) -> None:
-    """Raise ParamError unless ``value`` is finite, ``lower <= value`` (and
-    ``value <(=) upper``); NaN fails every comparison, so it is refused too."""
+    """Raise ParamError unless ``lower <= value`` (and ``value <(=) upper``).
+
+    NaN fails every comparison, so it is refused; infinity is refused for a
+    learning rate (``_RATES``), where it can only train into NaN, and kept
+    where it means "no bound" (a clipping threshold)."""
     ok = (isinstance(value, numbers.Real) and not isinstance(value, bool)
-          and math.isfinite(value) and value >= lower)
+          and value >= lower and (name not in _RATES or math.isfinite(value)))
     if ok and upper is not None:
         ok = value < upper if upper_open else value <= upper
     if not ok:

@@ -148,9 +148,6 @@ class EpochLoop:
         if bad is not None:
             raise non_finite_error(where, (self.step_count, f"parameter {bad!r}", bad),
                                    f"the end of epoch {epoch}", epoch=epoch)
-        problem = self.trainer.bad_labels(self.state)
-        if problem:
-            raise ParamError(f"{where} (epoch {epoch}): {problem}")
 
     def _check_batch(self, batch_size: int) -> None:
         sharding = self.trainer.batch_sharding
@@ -170,6 +167,10 @@ class EpochLoop:
             self._check_finite()
 
     def _check_finite(self) -> None:
+        # A bad label is the cause when both are found: it is reported first.
+        problem = self.trainer.bad_labels(self.state)
+        if problem:
+            raise ParamError(f"{self._where} (epoch {self._epoch}): {problem}")
         found = self.trainer.non_finite(self.state)
         if found is not None:
             batch = found[0] - self._first_step - 1

@@ -184,9 +184,11 @@ class TrainStep:
         names = self.program.param_names
         if not self.nan_check or state.guard is None or not names:
             return None
-        mask = functools.partial(_finite_mask, names=names)
-        first = int(jax.device_get(
-            self._exe("finite", mask, state.params, donate=False)(state.params)))
+        # Shared between trainers: it depends on the names and shapes only.
+        check = cache.compiled(("finite", names),
+                               lambda: functools.partial(_finite_mask, names=names),
+                               state.params)
+        first = int(jax.device_get(check(state.params)))
         return names[first - 1] if first else None
 
     def _label_bounds(self, bounds, inputs: dict, mask):

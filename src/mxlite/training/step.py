@@ -19,9 +19,10 @@ inputs, so a value changed between calls is never baked into a program.
 ``state.labels`` keeps the smallest and largest class label seen, so a label
 outside ``[0, classes)`` is reported at the next sync point instead of
 silently training on it, and whether a label was NaN or not a whole number.
-``state.guard`` records the first step whose outputs, gradients or updated
-parameters held NaN or Inf, and which parameter (one reduction per array,
-no host sync); the host reads it at its sync points (:meth:`TrainStep.non_finite`).
+``state.guard`` records the first step whose outputs held NaN or Inf and
+which parameter's gradient or value did (one reduction of the outputs per
+step, no host sync; see ``_guarded``); the host reads it at its sync points
+(:meth:`TrainStep.non_finite`).
 
 On CPU ``steps`` loops from ``start`` to ``stop`` given at run time, so one
 compiled loop serves every stretch between callback sync points (MXNet's

@@ -10,7 +10,9 @@ check that a refactor leaves the compiled step the same (or smaller)::
 It trains one short epoch of the MLP or LeNet with MXNet's MNIST tutorial's
 settings (SGD lr 0.1, batch 100, Speedometer every 100 batches) on random
 data and prints, for the multi-batch loop program, the count of each HLO opcode in XLA's optimized
-module and the total, then the parameters' shapes.
+module and the total, and XLA's cost estimate (flops, bytes accessed).
+``--no-nan-check`` trains with ``fit(..., nan_check=False)``: the diff is
+what the non-finite guard adds to the compiled loop.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ def _stores(mod: mx.mod.Module) -> list[dict]:
 
 
 def main() -> None:
-    model = sys.argv[1] if len(sys.argv) > 1 else "mlp"
+    args = [a for a in sys.argv[1:] if a != "--no-nan-check"]
+    model = args[0] if args else "mlp"
     w = _common.WORKLOADS["lenet002" if model == "lenet" else "mlp002"]
     rng = np.random.default_rng(0)
     x = rng.random((1000, 1, 28, 28), np.float32)
@@ -54,7 +57,8 @@ def main() -> None:
     mod = mx.mod.Module(symbol)
     mod.fit(mx.io.NDArrayIter(x, y, 100, shuffle=True), num_epoch=1,
             optimizer_params={"learning_rate": 0.1}, eval_metric="acc",
-            batch_end_callback=mx.callback.Speedometer(100, 100))
+            batch_end_callback=mx.callback.Speedometer(100, 100),
+            nan_check="--no-nan-check" not in sys.argv)
     seen = set()
     for store in _stores(mod):
         for key, exe in store.items():
@@ -68,6 +72,10 @@ def main() -> None:
             print(f"{model} loop program: {sum(ops.values())} HLO instructions")
             for op, count in sorted(ops.items()):
                 print(f"  {op:28s} {count}")
+            cost = exe.cost_analysis() or {}
+            cost = cost[0] if isinstance(cost, list) else cost
+            print(f"  cost: {cost.get('flops', 0):,.0f} flops, "
+                  f"{cost.get('bytes accessed', 0):,.0f} bytes accessed (per loop body)")
 
 
 if __name__ == "__main__":

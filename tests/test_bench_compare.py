@@ -278,3 +278,21 @@ def test_the_chainer_script_differs_between_variants_only_in_its_imports():
                       ("chainer.initializers", "initializers"), ("chainer.links", "L"),
                       ("chainer.optimizer_hooks", "optimizer_hooks"),
                       ("chainer.optimizers", "optimizers")]
+
+
+def test_mxlite_nocheck_runs_mxlites_script_with_the_guard_off():
+    c = BY_NAME["mxlite-nocheck"]
+    assert c.script == PEERS_DIR / "mxlite_mnist.py"
+    assert (c.variant, c.default, c.gpu) == ("nan_check_off", False, True)
+    p = compare_main._parser()
+    args = p.parse_args(["--workload", "mlp002"])
+    compare_main._check(p, args)
+    assert "mxlite" in args.names and "mxlite-nocheck" not in args.names
+    cmd = runner.command(["taskset", "-c", "0"], sys.executable, c, "mlp002", 2, "cpu", 2)
+    assert cmd[cmd.index("--variant") + 1] == "nan_check_off"
+    caches = {name: f"/tmp/caches/{name}" for name in cache_names()}
+    env = run_env({}, c, 2, caches)
+    assert env["PYTHONPATH"] == str(REPO / "src")
+    assert env["MXLITE_COMPILATION_CACHE"] == "/tmp/caches/mxlite-nocheck"
+    script = c.script.read_text()
+    assert 'nan_check=args.variant != "nan_check_off"' in script

@@ -57,6 +57,10 @@ CONTENDERS: tuple[Contender, ...] = (
     # mxlite at another checkout (MXLITE_BENCH_BASE_SRC=<checkout>/src): the
     # before/after of a refactor, side by side in one run.
     Contender("mxlite-base", "mxlite", "default", "mxlite", gpu=True, default=False),
+    # mxlite with the non-finite guard off (fit(..., nan_check=False)): the
+    # guard's cost is mxlite over mxlite-nocheck in the same run.
+    Contender("mxlite-nocheck", "mxlite", "nan_check_off", "mxlite", gpu=True,
+              default=False),
 )
 BY_NAME = {c.name: c for c in CONTENDERS}
 

@@ -8,6 +8,7 @@ also derive from the fitting built-in, so ``except ValueError`` works too.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "GraphError",
     "AutogradError",
     "OpError",
+    "NonFiniteError",
+    "check_rate",
     "_Null",
     "did_you_mean",
 ]
@@ -81,6 +84,34 @@ class AutogradError(MXNetError):
 
 class OpError(MXNetError):
     """An operator failed while running; the message names the operator."""
+
+
+class NonFiniteError(MXNetError, FloatingPointError):
+    """Training produced NaN or Inf; ``epoch``, ``batch`` and ``param`` say where.
+
+    A ``FloatingPointError`` too, so ``except FloatingPointError`` catches it.
+    """
+
+    def __init__(self, message: str, *, epoch: int | None = None,
+                 batch: int | None = None, param: str | None = None) -> None:
+        super().__init__(message)
+        self.epoch, self.batch, self.param = epoch, batch, param
+
+
+def check_rate(where: str, value: object, *, name: str = "learning_rate") -> None:
+    """Raise ParamError unless ``value`` is a finite number >= 0 (or None).
+
+    A NaN, infinite or negative learning rate trains on silently into NaN
+    weights; it is refused where it is set, naming ``where`` and the value.
+    """
+    if value is None:
+        return
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ParamError(f"{where}: {name} must be a number; got {value!r}.") from None
+    if not math.isfinite(number) or number < 0:
+        raise ParamError(f"{where}: {name} must be a finite number >= 0; got {value!r}.")
 
 
 def did_you_mean(name: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str:

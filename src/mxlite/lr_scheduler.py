@@ -47,7 +47,7 @@ import jax
 import jax.numpy as jnp
 
 from . import _platform  # noqa: F401  (JAX config: x64 before any array)
-from .base import ParamError
+from .base import ParamError, check_rate
 
 __all__ = [
     "CosineScheduler",
@@ -103,6 +103,12 @@ class LRScheduler:
             )
         self.warmup_mode = warmup_mode
         self._logged_stage = 0
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # base_lr is checked whenever it is set (Optimizer overwrites it too).
+        if name == "base_lr":
+            check_rate(type(self).__name__, value, name="base_lr")
+        object.__setattr__(self, name, value)
 
     @property
     def warmup_final_lr(self) -> float:

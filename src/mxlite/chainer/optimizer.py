@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..base import MXNetError, ParamError
+from ..training import non_finite_error
 from ..training.traced import Binding, DynamicTrainer, is_traced
 from . import configuration
 from .link import Link
@@ -172,8 +173,18 @@ class Optimizer:
 
     # -- epochs, hooks, state --------------------------------------------------------------
     def new_epoch(self, auto: bool = False) -> None:
-        """Count an epoch (``optimizer.epoch``)."""
+        """Count an epoch (``optimizer.epoch``); raise NonFiniteError if an
+        update of the epoch went NaN/Inf (an epoch end is a sync point)."""
         self.epoch += 1
+        self.check_finite()
+
+    def check_finite(self) -> None:
+        """Raise NonFiniteError if an update so far produced NaN or Inf in the
+        loss or a gradient (mxlite; reads one small array from the device)."""
+        found = None if self._trainer is None else self._trainer.non_finite()
+        if found is not None:
+            raise non_finite_error(f"{type(self).__name__}.update", found,
+                                   f"update {found[0]}")
 
     def add_hook(self, hook: Any, name: str | None = None, timing: str = "auto") -> None:
         """Run ``hook`` (``WeightDecay``, ``GradientClipping``...) on the gradients

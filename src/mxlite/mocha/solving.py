@@ -9,6 +9,9 @@ timing is kept: breaks fire at iteration 0 and at every multiple of their
 interval, the learning rate of the first update is the policy at iteration
 1, and ``obj_val`` at iteration ``i`` is the loss of the NEXT minibatch with
 the weights after ``i`` updates (computed only when a break reads it).
+Before each round of coffee breaks (snapshots among them) the state's
+non-finite guard is read: a NaN or Inf loss or gradient stops ``solve``
+with NonFiniteError instead of being snapshotted.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from .. import random
 from ..base import ParamError
 from ..module.program import symbol_program
 from ..ndarray import NDArray
-from ..training import Stretch, TrainState, TrainStep
+from ..training import Stretch, TrainState, TrainStep, non_finite_error
 from .coffee import lounge_of
 from .functions import check_labels
 from .net import Net
@@ -165,6 +168,12 @@ class SolverState:
         self.iter += count
         self._obj = None
 
+    def check_finite(self) -> None:
+        """Raise NonFiniteError if an update so far went NaN/Inf (syncs)."""
+        found = self.step.non_finite(self.state)
+        if found is not None:
+            raise non_finite_error("solve", found, f"iteration {found[0]}")
+
     def reset_objective(self) -> None:
         """Forget the cached ``obj_val`` (the parameters were replaced)."""
         self._obj = None
@@ -197,6 +206,7 @@ def solve(solver: Any, net: Net) -> SolverState:
     while run.iter < solver.max_iter:
         run.train(lounge.stretch(run))
         run.stage(lounge.stretch(run))
+        run.check_finite()
         lounge.check(run)
     lounge.close(run)
     return run

@@ -137,12 +137,15 @@ class BaseModule:
             force_rebind: bool = False, force_init: bool = False, begin_epoch: int = 0,
             num_epoch: int | None = None, validation_metric: Any = None,
             monitor: Any = None, sparse_row_id_fn: Any = None,
-            resume_from: str | None = None) -> None:
+            resume_from: str | None = None, nan_check: bool = True) -> None:
         """Train for ``num_epoch`` epochs, as ``Module.fit`` in MXNet 1.x.
 
         ``resume_from=prefix`` (mxlite) continues after the newest complete
         checkpoint of ``prefix`` (see :mod:`mxlite.module.resume`), in place of
         ``begin_epoch``/``arg_params``; with none yet, training starts afresh.
+        ``nan_check`` (mxlite): stop with NonFiniteError at the first step whose
+        outputs or gradients hold NaN/Inf, before that epoch's end callbacks
+        (so no checkpoint of non-finite weights is written).
         """
         if num_epoch is None:
             raise ParamError("Module.fit: num_epoch must be given (the number of the "
@@ -167,6 +170,7 @@ class BaseModule:
         if point is not None:
             resume.restore(self, point, train_data)
         self._fit_data = train_data  # its position goes into checkpoints
+        self._nan_check = bool(nan_check)
         for epoch in range(begin_epoch, num_epoch):
             self._fit_epoch(epoch, train_data, train_metric, batch_end_callback)
             arg_now, aux_now = self.get_params()

@@ -354,6 +354,7 @@ class Module(BaseModule):
                 program, self._optimizer, batch_sharding=batch_sharding(self._context))
         self._trainer = trainer
         self._trainer.metric = device_metric
+        trainer.nan_check = getattr(self, "_nan_check", True)
         return self._trainer
 
     def _state_now(self) -> TrainState:

@@ -34,10 +34,11 @@ from __future__ import annotations
 
 import inspect
 import logging
+import math
 import numbers
 from typing import Any, ClassVar
 
-from ..base import ParamError, did_you_mean
+from ..base import ParamError, check_rate, did_you_mean
 from ._imperative import ImperativeAPI
 from ._rule import RuleCore
 from .policy import NamePolicy
@@ -114,6 +115,12 @@ class Optimizer(RuleCore, ImperativeAPI):
         return create(name, **kwargs)
 
     # -- learning rate and multipliers -------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        # The base learning rate is checked whenever it is set (lr, set_learning_rate).
+        if name == "lr":
+            check_rate(type(self).__name__, value)
+        object.__setattr__(self, name, value)
+
     @property
     def learning_rate(self) -> float:
         """The current rate: the schedule at ``num_update``, or ``lr``."""
@@ -272,10 +279,18 @@ def _accepted_names(cls: type) -> list[str] | None:
     return None
 
 
+_RATES = frozenset({"lr", "alpha", "learning_rate"})
+
+
 def check_hyper(where: str, name: str, value: Any, lower: float,
                 upper: float | None = None, *, upper_open: bool = False) -> None:
-    """Raise ParamError unless ``lower <= value`` (and ``value <(=) upper``)."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and value >= lower
+    """Raise ParamError unless ``lower <= value`` (and ``value <(=) upper``).
+
+    NaN fails every comparison, so it is refused; infinity is refused for a
+    learning rate (``_RATES``), where it can only train into NaN, and kept
+    where it means "no bound" (a clipping threshold)."""
+    ok = (isinstance(value, numbers.Real) and not isinstance(value, bool)
+          and value >= lower and (name not in _RATES or math.isfinite(value)))
     if ok and upper is not None:
         ok = value < upper if upper_open else value <= upper
     if not ok:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from .loop import EpochLoop, Holder, OnDevice, batch_sharding, chunk_bounds
 from .program import GraphProgram, LabelCheck, Program, head_gradients
 from .state import TrainState, replicated_specs
-from .step import Stretch, TrainStep
+from .step import Stretch, TrainStep, guard_finding, non_finite_error
 
 __all__ = [
     "EpochLoop",
@@ -28,6 +28,8 @@ __all__ = [
     "TrainStep",
     "batch_sharding",
     "chunk_bounds",
+    "guard_finding",
     "head_gradients",
+    "non_finite_error",
     "replicated_specs",
 ]

@@ -19,8 +19,8 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from ..base import ParamError, ShapeError
 from ..callback import BatchEndParam
 from ..context import Context
-from .state import TrainState
-from .step import Stretch, TrainStep
+from .state import TrainState, fresh_guard
+from .step import Stretch, TrainStep, non_finite_error
 
 __all__ = ["EpochLoop", "Holder", "OnDevice", "batch_sharding", "chunk_bounds"]
 
@@ -123,21 +123,31 @@ class EpochLoop:
         self.step_count = 0  # state.step as the host knows it, without a sync
 
     def start(self, state: TrainState, step_count: int) -> None:
-        """Hand the loop the state to train (``step_count`` = ``state.step``)."""
+        """Hand the loop the state to train (``step_count`` = ``state.step``);
+        its non-finite guard starts clear."""
+        if state.guard is not None:
+            state = state._replace(guard=fresh_guard())
         self.state, self.step_count = state, step_count
+        self._first_step = step_count  # batch b of this epoch is update first + b + 1
 
     def run(self, epoch: int, train_data: Any, metric: Any, callbacks: list, *,
             fixed: dict, where: str = "fit") -> None:
-        """Train one epoch, calling ``callbacks`` with MXNet's BatchEndParam."""
+        """Train one epoch, calling ``callbacks`` with MXNet's BatchEndParam.
+
+        Raises NonFiniteError (at the first sync point after it, the epoch end
+        at the latest) when a step's outputs or gradients held NaN or Inf."""
+        self._epoch, self._where = epoch, where
         source = getattr(train_data, "device_epoch", None)
         device = source() if source is not None else None
         if device is None:
             self._run_batches(epoch, train_data, metric, callbacks, fixed)
         else:
             self._run_device(epoch, device, metric, callbacks, fixed)
-        problem = self.trainer.bad_labels(self.state)
-        if problem:
-            raise ParamError(f"{where} (epoch {epoch}): {problem}")
+        self._check_finite()
+        bad = self.trainer.params_finite(self.state)
+        if bad is not None:
+            raise non_finite_error(where, (self.step_count, f"parameter {bad!r}", bad),
+                                   f"the end of epoch {epoch}", epoch=epoch)
 
     def _check_batch(self, batch_size: int) -> None:
         sharding = self.trainer.batch_sharding
@@ -154,6 +164,18 @@ class EpochLoop:
         self.holder.on_sync(state)
         if callbacks:  # they are here because they read a value or a clock
             jax.block_until_ready(state)
+            self._check_finite()
+
+    def _check_finite(self) -> None:
+        # A bad label is the cause when both are found: it is reported first.
+        problem = self.trainer.bad_labels(self.state)
+        if problem:
+            raise ParamError(f"{self._where} (epoch {self._epoch}): {problem}")
+        found = self.trainer.non_finite(self.state)
+        if found is not None:
+            batch = found[0] - self._first_step - 1
+            raise non_finite_error(self._where, found, f"epoch {self._epoch}, batch "
+                                   f"{batch}", epoch=self._epoch, batch=batch)
 
     def _run_device(self, epoch: int, device: Any, metric: Any, callbacks: list,
                     fixed: dict) -> None:
@@ -199,11 +221,25 @@ class EpochLoop:
                 lr=None if host is None else float(host[0]))
             self.step_count += 1
             self._sync(metric, [])
+            if _syncs_at(callbacks, nbatch):
+                self._check_finite()
             if self.trainer.metric is None:
                 self.holder.host_metric(metric, outs, pad, batch)
             _callbacks(callbacks, epoch, nbatch, metric)
         if nbatch < 0:
             raise _no_batches(epoch)
+
+
+def _syncs_at(callbacks: list, nbatch: int) -> bool:
+    """Whether a callback reads a value after batch ``nbatch`` (as chunk_bounds)."""
+    for cb in callbacks:
+        freq = getattr(cb, "frequent", None)
+        if not isinstance(freq, int) or freq <= 0:
+            return True
+        offset = getattr(cb, "sync_offset", 0)
+        if nbatch >= offset and (nbatch - offset) % freq == 0:
+            return True
+    return False
 
 
 def _callbacks(callbacks: list, epoch: int, nbatch: int, metric: Any) -> None:

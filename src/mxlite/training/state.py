@@ -5,7 +5,8 @@ parameters, the auxiliary states (BatchNorm's moving statistics), the
 optimizer's slots, the ONE step counter (updates done; the optimizer's
 ``t``, the schedules' ``num_update`` and the random stream all derive from
 it), the random key, the metric accumulators and the range of class labels
-seen. Front-ends hold one and read it at the sync points they choose.
+seen, and the non-finite guard (see ``step.py``). Front-ends hold one and
+read it at the sync points they choose.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import jax
 import jax.numpy as jnp
 from jax.sharding import PartitionSpec
 
-__all__ = ["TrainState", "replicated_specs"]
+__all__ = ["TrainState", "fresh_guard", "replicated_specs"]
 
 
 class TrainState(NamedTuple):
@@ -29,16 +30,30 @@ class TrainState(NamedTuple):
     key: jax.Array
     metric: Any
     labels: jax.Array
+    guard: Any = None
+
+    #: ``guard``: [first step whose loss, outputs, gradients or updated
+    #: parameters held NaN/Inf (0: none yet), outputs bad, 1 + index of the
+    #: first parameter with a bad gradient, 1 + index of the first with a bad
+    #: value after the update, the stepping program's tag].
+    GUARD_SIZE = 5
 
     @classmethod
     def create(cls, params: dict, aux: dict, opt: Any, *, step: int = 0,
                key: jax.Array | None = None, metric: Any = None,
                label_checks: int = 0) -> TrainState:
-        """A fresh state; ``labels`` starts as the empty range [inf, -inf]."""
-        bounds = jnp.tile(jnp.array([[jnp.inf, -jnp.inf]], jnp.float32),
+        """A fresh state; ``labels`` starts as the empty range [inf, -inf]
+        with no non-whole label seen; the guard as all finite."""
+        bounds = jnp.tile(jnp.array([[jnp.inf, -jnp.inf, 0.0]], jnp.float32),
                           (label_checks, 1))
         return cls(dict(params), dict(aux), opt, jnp.asarray(step, jnp.int32),
-                   jax.random.PRNGKey(0) if key is None else key, metric, bounds)
+                   jax.random.PRNGKey(0) if key is None else key, metric, bounds,
+                   fresh_guard())
+
+
+def fresh_guard() -> jax.Array:
+    """A guard that has seen no non-finite step."""
+    return jnp.zeros(TrainState.GUARD_SIZE, jnp.int32)
 
 
 def replicated_specs(state: TrainState) -> TrainState:

@@ -41,8 +41,8 @@ import numpy as np
 from .. import autograd, random
 from ..io.labels import check_class_labels
 from .program import GraphProgram
-from .state import TrainState
-from .step import TrainStep
+from .state import TrainState, fresh_guard
+from .step import TrainStep, guard_finding
 
 __all__ = ["EAGER", "Binding", "DynamicTrainer", "TracingFallbackWarning", "Untraceable",
            "bound", "check_labels", "declare_labels", "is_traced", "lookup", "reason",
@@ -221,6 +221,17 @@ class DynamicTrainer:
         self._entries: dict = {}
         self._eager_steps: dict = {}
         self._pending: dict = {}
+        self._names: dict = {}  # program tag -> its parameter names (for the guard)
+
+    def _step_for(self, program: GraphProgram) -> TrainStep:
+        """A TrainStep for ``program``, tagged so the guard can name its parameters."""
+        tag = len(self._names)
+        self._names[tag] = program.param_names
+        return TrainStep(program, self.optimizer, tag=tag)
+
+    def non_finite(self) -> Any:
+        """Where an update first went NaN/Inf, or None (syncs; see guard_finding)."""
+        return None if self.state is None else guard_finding(self.state, self._names)
 
     # -- the state -------------------------------------------------------------
     def state_for(self, t: int) -> TrainState:
@@ -231,7 +242,8 @@ class DynamicTrainer:
         state = self.state
         if state is None:
             state = TrainState(params, aux, {"slots": {}}, jnp.asarray(t, jnp.int32),
-                               random.host_key(), None, jnp.zeros((0, 2), jnp.float32))
+                               random.host_key(), None, jnp.zeros((0, 3), jnp.float32),
+                               fresh_guard())
         slots = state.opt["slots"]
         if slots.keys() != params.keys():
             fresh = [n for n in params if n not in slots and n not in self._pending]
@@ -335,7 +347,7 @@ class DynamicTrainer:
                                label_names=(), output_names=("loss", *observed),
                                loss_outputs=(0,), uses_key=True)
         frozen = tuple(n for n in names if n not in learned)
-        return _Entry(TrainStep(program, self.optimizer), tuple(observed), labels,
+        return _Entry(self._step_for(program), tuple(observed), labels,
                       frozen=frozen)
 
     def _run(self, entry: _Entry, call: _Args, t: int) -> Any:
@@ -380,7 +392,7 @@ class DynamicTrainer:
         if trainer is None:
             program = GraphProgram(graph=None, param_names=names, data_names=(),
                                    label_names=(), output_names=())
-            trainer = self._eager_steps[names] = TrainStep(program, self.optimizer)
+            trainer = self._eager_steps[names] = self._step_for(program)
         sub = trainer.apply_gradients(_restricted(state, names), grads)
         self.state = _merged(state, sub)
         self._host_step = t + 1

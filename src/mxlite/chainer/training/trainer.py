@@ -156,9 +156,21 @@ class Trainer:
             self.observation = {}
             with reporter.scope(self.observation):
                 update()
+                checked = False
                 for _, entry in extensions:
                     if entry.trigger(self):
+                        if not checked:  # before a snapshot or report reads values
+                            self._check_finite()
+                            checked = True
                         entry.extension(self)
+        self._check_finite()
+
+    def _check_finite(self) -> None:
+        """NonFiniteError if an update went NaN/Inf (mxlite's guard)."""
+        for optimizer in self.updater.get_all_optimizers().values():
+            check = getattr(optimizer, "check_finite", None)
+            if check is not None:
+                check()
 
     def _on_error(self, extensions: list, err: Exception, show: bool) -> None:
         tb = sys.exc_info()[2]

@@ -56,11 +56,11 @@ def test_help_names_each_initializer_as_it_is_built():
     assert repr(INITIALIZERS["uniform"]()) == "Uniform(scale=0.01)"
 
 
-def test_help_says_what_seconds_means_and_the_resume_limit():
+def test_help_says_what_seconds_means_and_what_resume_restores():
     text = _help()
     assert "'seconds' is the epoch's training time as the log's 'Time cost' says" in text
-    assert "the data order and random state after resuming are not those of an " \
-        "uninterrupted run" in text
+    assert "random state and data order, so a killed and resumed run ends as an " \
+        "uninterrupted one would" in text
 
 
 def test_unknown_init_is_a_usage_error():

@@ -185,8 +185,9 @@ class TrainStep:
         names = self.program.param_names
         if not self.nan_check or state.guard is None or not names:
             return None
-        # Shared between trainers: it depends on the names and shapes only.
-        check = cache.compiled(("finite", names),
+        # Shared between trainers: it depends on the names, shapes and placement.
+        placement = tuple(x.sharding for x in jax.tree_util.tree_leaves(state.params))
+        check = cache.compiled(("finite", names, placement),
                                lambda: functools.partial(_finite_mask, names=names),
                                state.params)
         first = int(jax.device_get(check(state.params)))

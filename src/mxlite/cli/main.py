@@ -131,7 +131,7 @@ def _add_train_run_folder(p: argparse.ArgumentParser) -> None:
                        "the settings in its run.json, from its newest complete "
                        "checkpoint: parameters, optimizer states, update count, "
                        "random state and data order, so a killed and resumed run "
-                       "ends as an uninterrupted one would")
+                       "ends as an uninterrupted one would (default: off, a new run)")
     p.add_argument("--data-dir", default=None,
                    help="directory of the MNIST IDX files (default: $MXLITE_DATA, "
                    "else the copy bundled with mxlite)")

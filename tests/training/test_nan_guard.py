@@ -107,7 +107,8 @@ def test_last_good_checkpoint_stays_and_no_bad_one_is_written(tmp_path):
         _fit(x, y, begin_epoch=1, num_epoch=3, arg_params=arg, aux_params=aux,
              epoch_end_callback=mx.callback.do_checkpoint(prefix))
     files = sorted(p.name for p in tmp_path.iterdir())
-    assert files == ["m-0001.params", "m-symbol.json"]
+    assert files == ["m-0001.manifest.json", "m-0001.params", "m-symbol.json"]
+    assert mx.model.latest_checkpoint(prefix) == 1
     _, saved, _ = mx.model.load_checkpoint(prefix, 1)
     assert _nonfinite(saved) == 0
 

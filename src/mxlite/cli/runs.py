@@ -34,8 +34,6 @@ SAVED = ("model", "init", "optimizer", "lr", "momentum", "batch_size", "seed")
 _MODEL = "|".join(MODELS)
 _OWN = re.compile(rf"run\.json|metrics\.json|learning_curve\.png"
                   rf"|({_MODEL})-(symbol\.json|\d{{4}}\.(params|states|manifest\.json))")
-# atomic_writer's temporaries of those files: ".NAME.XXXXXXXX.tmp".
-_OWN_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
 
 
 class RunPlan(NamedTuple):
@@ -177,14 +175,12 @@ def _next_free(root: str, model: str) -> str:
 
 def remove_run(folder: str) -> list[str]:
     """Delete mxlite's run files (and their stale temporaries); keep the rest."""
-    removed = []
-    for name in sorted(os.listdir(folder)):
-        temporary = _OWN_TEMPORARY.fullmatch(name)
-        if _OWN.fullmatch(name) or (temporary and _OWN.fullmatch(temporary["name"])):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(os.path.join(folder, name))
-                removed.append(name)
-    return removed
+    removed = [os.path.basename(p) for p in remove_stale_temporaries(folder, names=_OWN)]
+    for name in run_files(folder):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(folder, name))
+            removed.append(name)
+    return sorted(removed)
 
 
 def write_run_json(folder: str, args: argparse.Namespace) -> str:
